@@ -1,1 +1,1233 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The packet path of the software model (pipeline.h: ft_worker_run()).
+ * Part of model/; pipeline.c compiles what this file runs.
+ *
+ * A burst goes through in stages, so that table lookups can be done for
+ * many packets at once (the match tables prefetch buckets and entries
+ * across the burst):
+ *
+ *   1. parse every packet; its header instances point into the packet;
+ *   2. walk the ingress control's nodes in id order (edges only go forward):
+ *      at each node, take the packets standing there, build their keys,
+ *      look them up together, run the actions, move each to its next node;
+ *   3. finish each packet: deparse (emit valid headers in order in front
+ *      of the payload), then send, replicate, mirror or drop it; copies run
+ *      the egress control one at a time.
+ *
+ * Headers are read and written in place. A header made valid lives in the
+ * worker's scratch area until the deparser copies it into the headroom, so
+ * an encapsulation costs one copy of the new headers and nothing else, and a
+ * decapsulation only moves the start of the packet.
+ *
+ * Read side of the grace period (pipeline.c): the burst publishes the
+ * generation it saw in busy_gen before reading pipe->active, and clears it
+ * at the end. Nothing here allocates, locks or waits.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <flowtwin/pipeline.h>
+
+#include "pipeline_private.h"
+#include "trace_private.h"
+
+/* --- Values --------------------------------------------------------------- */
+
+static inline uint64_t
+be_load(const uint8_t *p, unsigned int n)
+{
+	uint64_t v8;
+	uint32_t v4;
+	uint16_t v2;
+
+	switch (n) {
+	case 1:
+		return p[0];
+	case 2:
+		memcpy(&v2, p, 2);
+		return __builtin_bswap16(v2);
+	case 3:
+		memcpy(&v2, p, 2);
+		return (uint64_t)__builtin_bswap16(v2) << 8 | p[2];
+	case 4:
+		memcpy(&v4, p, 4);
+		return __builtin_bswap32(v4);
+	case 6:
+		memcpy(&v4, p, 4);
+		memcpy(&v2, p + 4, 2);
+		return (uint64_t)__builtin_bswap32(v4) << 16 | __builtin_bswap16(v2);
+	case 8:
+		memcpy(&v8, p, 8);
+		return __builtin_bswap64(v8);
+	default: {
+		uint64_t v = 0;
+
+		for (unsigned int i = 0; i < n; i++)
+			v = v << 8 | p[i];
+		return v;
+	}
+	}
+}
+
+static inline void
+be_store(uint8_t *p, unsigned int n, uint64_t v)
+{
+	uint64_t v8;
+	uint32_t v4;
+	uint16_t v2;
+
+	switch (n) {
+	case 1:
+		p[0] = (uint8_t)v;
+		return;
+	case 2:
+		v2 = __builtin_bswap16((uint16_t)v);
+		memcpy(p, &v2, 2);
+		return;
+	case 4:
+		v4 = __builtin_bswap32((uint32_t)v);
+		memcpy(p, &v4, 4);
+		return;
+	case 6:
+		v4 = __builtin_bswap32((uint32_t)(v >> 16));
+		v2 = __builtin_bswap16((uint16_t)v);
+		memcpy(p, &v4, 4);
+		memcpy(p + 4, &v2, 2);
+		return;
+	case 8:
+		v8 = __builtin_bswap64(v);
+		memcpy(p, &v8, 8);
+		return;
+	default:
+		for (unsigned int i = n; i-- > 0; v >>= 8)
+			p[i] = (uint8_t)v;
+		return;
+	}
+}
+
+static inline uint64_t
+mask_bits(unsigned int bits)
+{
+	return bits >= 64 ? ~0ull : (1ull << bits) - 1;
+}
+
+/*
+ * memcpy() for the small, variable sizes of headers and fields (up to a few
+ * dozen bytes): overlapping 8-byte moves instead of a call into libc.
+ */
+static inline void
+copy_small(uint8_t *d, const uint8_t *s, uint32_t n)
+{
+	uint64_t a, b;
+	uint32_t x, y;
+
+	if (n >= 8) {
+		for (uint32_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&a, s + i, 8);
+			memcpy(d + i, &a, 8);
+		}
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4) {
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		memcpy(d, &x, 4);
+		memcpy(d + n - 4, &y, 4);
+	} else {
+		for (uint32_t i = 0; i < n; i++)
+			d[i] = s[i];
+	}
+}
+
+static inline uint8_t *
+loc_ptr(const struct pstate *ps, const struct loc *l, const uint8_t *params)
+{
+	switch (l->kind) {
+	case LOC_HDR:
+	case LOC_WHOLE_HDR:
+		return ps->hdr[l->hdr] ? ps->hdr[l->hdr] + l->off : NULL;
+	case LOC_META:
+		return (uint8_t *)ps->meta + l->off;
+	case LOC_PARAM:
+		return (uint8_t *)params + l->off;
+	default:
+		return NULL;
+	}
+}
+
+static uint64_t
+std_read(const struct pstate *ps, unsigned int which)
+{
+	switch (which) {
+	case FT_STD_IN_PORT:
+		return ps->in_port;
+	case FT_STD_OUT_PORT:
+		return ps->out_port;
+	case FT_STD_PKT_LEN:
+		return ps->in_len;
+	case FT_STD_RID:
+		return ps->rid;
+	case FT_STD_TIMESTAMP:
+		return ps->now;
+	default:
+		return 0;
+	}
+}
+
+uint64_t
+loc_read(const struct pstate *ps, const struct loc *l, const uint8_t *params)
+{
+	const uint8_t *p;
+
+	if (l->kind == LOC_CONST)
+		return l->cval;
+	if (l->kind == LOC_STD)
+		return std_read(ps, l->off);
+	if (l->wide || (p = loc_ptr(ps, l, params)) == NULL)
+		return 0;
+	return (be_load(p, l->nbytes) >> l->shift) & mask_bits(l->bits);
+}
+
+void
+loc_read_bytes(const struct pstate *ps, const struct loc *l, const uint8_t *params, uint8_t *out)
+{
+	uint32_t nb = (l->bits + 7u) / 8u;
+	const uint8_t *p;
+
+	if (!l->wide) {
+		be_store(out, nb, loc_read(ps, l, params));
+		return;
+	}
+	if (l->kind == LOC_CONST) {
+		memcpy(out, l->cbytes, nb);
+		return;
+	}
+	p = loc_ptr(ps, l, params);
+	if (l->kind == LOC_WHOLE_HDR)
+		nb = p ? ps->hlen[l->hdr] : 0;
+	if (p)
+		memcpy(out, p, nb);
+	else
+		memset(out, 0, nb);
+}
+
+static inline void
+loc_write(struct pstate *ps, const struct loc *l, uint64_t v)
+{
+	uint8_t *p = loc_ptr(ps, l, NULL);
+	uint64_t m = mask_bits(l->bits);
+
+	if (p == NULL) /* an invalid header: the write is ignored */
+		return;
+	if (l->shift == 0 && l->bits == l->nbytes * 8u) {
+		be_store(p, l->nbytes, v & m);
+	} else {
+		uint64_t old = be_load(p, l->nbytes);
+
+		m <<= l->shift;
+		be_store(p, l->nbytes, (old & ~m) | ((v << l->shift) & m));
+	}
+}
+
+/* Appends the bits of l to a bit string at 'buf', bit offset *pos. */
+static void
+bits_append(const struct pstate *ps, const struct loc *l, const uint8_t *params, uint8_t *buf,
+	    uint32_t *pos, uint32_t cap)
+{
+	uint8_t tmp[FT_HEADER_BYTES_MAX * 4];
+	uint32_t bits = l->bits, nb;
+
+	if (l->kind == LOC_WHOLE_HDR)
+		bits = ps->hdr[l->hdr] ? ps->hlen[l->hdr] * 8u : 0;
+	nb = (bits + 7) / 8;
+	if (nb > sizeof(tmp) || (*pos + bits + 7) / 8 > cap)
+		return;
+	loc_read_bytes(ps, l, params, tmp);
+	if (*pos % 8 == 0 && bits % 8 == 0) {
+		memcpy(buf + *pos / 8, tmp, nb);
+		*pos += bits;
+		return;
+	}
+	/* Value is right-aligned in nb bytes: skip the leading pad bits. */
+	for (uint32_t i = nb * 8 - bits; i < nb * 8; i++, (*pos)++) {
+		uint32_t bit = (tmp[i / 8] >> (7 - i % 8)) & 1;
+		uint8_t *d = &buf[*pos / 8];
+
+		if (*pos % 8 == 0)
+			*d = 0;
+		*d |= (uint8_t)(bit << (7 - *pos % 8));
+	}
+}
+
+static uint32_t
+pack_list(const struct pstate *ps, const struct insn *in, const uint8_t *params, uint8_t *buf,
+	  uint32_t cap)
+{
+	uint32_t pos = 0;
+
+	if (in->segs != NULL) {
+		/* Whole bytes only: copy each run of adjacent bytes at once. */
+		for (uint32_t i = 0; i < in->n_segs; i++) {
+			const struct seg *sg = &in->segs[i];
+			const uint8_t *p = sg->hdr == SEG_PARAMS ? params + sg->off
+					   : sg->hdr == SEG_META  ? ps->meta + sg->off
+					   : ps->hdr[sg->hdr]	  ? ps->hdr[sg->hdr] + sg->off
+								  : NULL;
+
+			if (p)
+				copy_small(buf + pos, p, sg->len);
+			else
+				memset(buf + pos, 0, sg->len);
+			pos += sg->len;
+		}
+		return pos;
+	}
+	for (uint32_t i = 0; i < in->n_list; i++)
+		bits_append(ps, &in->list[i], params, buf, &pos, cap);
+	return (pos + 7) / 8;
+}
+
+static uint16_t
+csum16(const uint8_t *p, uint32_t n)
+{
+	uint64_t sum = 0;
+
+	for (uint32_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* --- Hashes ---------------------------------------------------------------- */
+
+static uint32_t crc32_table[256];
+static uint16_t crc16_table[256];
+
+__attribute__((constructor)) static void
+hash_tables_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		uint16_t d = (uint16_t)i;
+
+		for (int k = 0; k < 8; k++) {
+			c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
+			d = (uint16_t)((d & 1) ? 0xa001u ^ (d >> 1) : d >> 1);
+		}
+		crc32_table[i] = c;
+		crc16_table[i] = d;
+	}
+}
+
+static const uint8_t rss_key[40] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+	0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+	0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+static uint64_t
+hash_compute(uint32_t algo, const uint8_t *p, uint32_t n)
+{
+	switch (algo) {
+	case FT_HASH_CRC32: {
+		uint32_t c = ~0u;
+
+		for (uint32_t i = 0; i < n; i++)
+			c = crc32_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
+		return ~c;
+	}
+	case FT_HASH_CRC16: {
+		uint16_t c = 0;
+
+		for (uint32_t i = 0; i < n; i++)
+			c = (uint16_t)(crc16_table[(c ^ p[i]) & 0xff] ^ (c >> 8));
+		return c;
+	}
+	case FT_HASH_IDENTITY: {
+		uint64_t v = 0;
+
+		for (uint32_t i = n > 8 ? n - 8 : 0; i < n; i++)
+			v = v << 8 | p[i];
+		return v;
+	}
+	case FT_HASH_TOEPLITZ: {
+		uint32_t h = 0;
+
+		for (uint32_t i = 0; i < n * 8; i++) {
+			uint32_t k = 0;
+
+			if (!((p[i / 8] >> (7 - i % 8)) & 1))
+				continue;
+			for (uint32_t b = 0; b < 32; b++) {
+				uint32_t kb = (i + b) % (sizeof(rss_key) * 8);
+
+				k = k << 1 | ((rss_key[kb / 8] >> (7 - kb % 8)) & 1u);
+			}
+			h ^= k;
+		}
+		return h;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* --- Actions --------------------------------------------------------------- */
+
+/* What an action runs in: the packet, its table lookup, the worker. */
+struct actx {
+	struct ft_worker *w;
+	struct pstate *ps;
+	struct ft_burst_result *res;
+	uint16_t src;	    /* index of the input packet */
+	uint32_t action;
+	uint32_t table;	    /* for LEARN: the applied table, or UINT32_MAX */
+	const uint8_t *key; /* its key */
+	const uint8_t *data;
+};
+
+/* Makes header h valid; 'zero': clear it (not needed when the action fills it all). */
+static inline void
+header_valid(struct ft_worker *w, struct pstate *ps, uint32_t h, bool zero)
+{
+	if (ps->hdr[h] != NULL)
+		return;
+	ps->hdr[h] = ps->scratch + w->pipe->hdr_scratch[h];
+	ps->hlen[h] = w->pipe->hdr_bytes[h];
+	if (zero)
+		memset(ps->hdr[h], 0, ps->hlen[h]);
+}
+
+static void
+trace_set(struct ft_worker *w, const struct actx *ax, uint32_t op_index, const uint8_t *old,
+	  const uint8_t *now, uint32_t nb)
+{
+	struct ft_action_info ai;
+	const struct ft_ref *r;
+
+	if (ft_program_action(w->pipe->prog, ax->action, &ai) < 0 || op_index >= ai.n_ops)
+		return;
+	r = &ai.ops[op_index].dst;
+	tr_add(w->trace, TR_SET, r->kind, r->id, r->field,
+	       ft_program_ref_width(w->pipe->prog, ax->action, r), old, nb, now, nb);
+}
+
+/* SET and arithmetic into a narrow destination, traced. */
+static void
+write_traced(struct ft_worker *w, const struct actx *ax, const struct insn *in, uint64_t v)
+{
+	uint8_t old[8], now[8];
+	uint32_t nb = (in->dst.bits + 7u) / 8u;
+
+	if (likely(w->trace == NULL)) {
+		loc_write(ax->ps, &in->dst, v);
+		return;
+	}
+	be_store(old, nb, loc_read(ax->ps, &in->dst, NULL));
+	loc_write(ax->ps, &in->dst, v);
+	be_store(now, nb, loc_read(ax->ps, &in->dst, NULL));
+	trace_set(w, ax, in->src_op, old, now, nb);
+}
+
+static void
+run_copy(struct ft_worker *w, const struct actx *ax, const struct insn *in)
+{
+	struct pstate *ps = ax->ps;
+	uint8_t *dst = ps->hdr[in->dst.hdr];
+	uint8_t old[FT_HEADER_BYTES_MAX];
+	struct ft_action_info ai;
+
+	if (dst == NULL)
+		return;
+	dst += in->dst.off;
+	if (likely(w->trace == NULL)) {
+		copy_small(dst, ax->data + in->a.off, in->len);
+		return;
+	}
+	memcpy(old, dst, in->len);
+	memcpy(dst, ax->data + in->a.off, in->len);
+	/* One SET record per assignment the copy stands for. */
+	ft_program_action(w->pipe->prog, ax->action, &ai);
+	for (uint32_t op = in->src_op, done = 0; done < in->len && op < ai.n_ops; op++) {
+		uint32_t nb = ft_program_ref_width(w->pipe->prog, ax->action, &ai.ops[op].dst) / 8;
+
+		trace_set(w, ax, op, old + done, dst + done, nb);
+		done += nb;
+	}
+}
+
+static void
+run_learn(struct ft_worker *w, const struct actx *ax, const struct insn *in)
+{
+	const struct ptable *t;
+	struct learn_req *r;
+	struct ft_action_info ai;
+	uint32_t head, tail, off = 0;
+	bool queued = false;
+
+	if (ax->table == UINT32_MAX)
+		return;
+	t = &w->pipe->tables[ax->table];
+	head = atomic_load_explicit(&w->ring_head, memory_order_relaxed);
+	tail = atomic_load_explicit(&w->ring_tail, memory_order_acquire);
+	if (head - tail >= w->ring_size) {
+		atomic_fetch_add_explicit(&w->bank.learn_lost, 1, memory_order_relaxed);
+	} else {
+		r = &w->ring[head & (w->ring_size - 1)];
+		r->table = ax->table;
+		r->action = in->id;
+		memcpy(r->key, ax->key, t->key_size);
+		ft_program_action(w->pipe->prog, in->id, &ai);
+		memset(r->data, 0, sizeof(r->data));
+		for (uint32_t i = 0; i < in->n_list && i < ai.n_params; i++) {
+			uint32_t nb = (ai.params[i].bits + 7) / 8;
+			uint8_t tmp[16];
+			uint32_t have = (in->list[i].bits + 7) / 8;
+
+			loc_read_bytes(ax->ps, &in->list[i], ax->data, tmp);
+			/* Right-align the value in the parameter's bytes (zero-extended). */
+			if (have <= nb)
+				memcpy(r->data + off + nb - have, tmp, have);
+			else
+				memcpy(r->data + off, tmp + have - nb, nb);
+			if (nb * 8 > ai.params[i].bits)
+				r->data[off] &= (uint8_t)(0xffu >> (nb * 8 - ai.params[i].bits));
+			off += nb;
+		}
+		atomic_store_explicit(&w->ring_head, head + 1, memory_order_release);
+		queued = true;
+	}
+	if (unlikely(w->trace != NULL))
+		tr_add(w->trace, TR_LEARN, ax->table, in->id, queued, 0, ax->key, t->key_size,
+		       queued ? r->data : NULL, queued ? off : 0);
+}
+
+static void
+run_digest(struct ft_worker *w, const struct actx *ax, const struct insn *in)
+{
+	struct ft_burst_result *res = ax->res;
+	uint8_t buf[FT_DIGEST_BYTES_MAX];
+	uint32_t len = 0;
+
+	for (uint32_t i = 0; i < in->n_list; i++) {
+		uint32_t nb = (in->list[i].bits + 7u) / 8u;
+
+		if (in->list[i].kind == LOC_WHOLE_HDR || len + nb > sizeof(buf))
+			break;
+		loc_read_bytes(ax->ps, &in->list[i], ax->data, buf + len);
+		len += nb;
+	}
+	if (unlikely(w->trace != NULL))
+		tr_add(w->trace, TR_DIGEST, in->id, 0, 0, 0, buf, len, NULL, 0);
+	if (res->n_events >= FT_BURST_EVENTS_MAX) {
+		atomic_fetch_add_explicit(&w->bank.events_lost, 1, memory_order_relaxed);
+		return;
+	}
+	res->events[res->n_events] = (struct ft_event){
+		.kind = FT_EVENT_DIGEST, .src = ax->src, .id = in->id, .len = (uint16_t)len};
+	memcpy(res->events[res->n_events].data, buf, len);
+	res->n_events++;
+}
+
+static void
+run_action(struct ft_worker *w, const struct actx *ax)
+{
+	const struct caction *ca = &w->pipe->actions[ax->action];
+	struct pstate *ps = ax->ps;
+	const uint8_t *data = ax->data;
+
+	ps->last_action = (uint16_t)ax->action;
+	for (uint32_t i = 0; i < ca->n_insns; i++) {
+		const struct insn *in = &ca->insns[i];
+		uint64_t a, b;
+
+		switch (in->kind) {
+		case I_COPY:
+			run_copy(w, ax, in);
+			break;
+		case I_SET:
+			write_traced(w, ax, in, loc_read(ps, &in->a, data));
+			break;
+		case I_ADD:
+		case I_SUB:
+		case I_AND:
+		case I_OR:
+		case I_XOR:
+		case I_SHL:
+		case I_SHR:
+		case I_NOT:
+			a = loc_read(ps, &in->a, data);
+			b = in->kind == I_NOT ? 0 : loc_read(ps, &in->b, data);
+			switch (in->kind) {
+			case I_ADD: a += b; break;
+			case I_SUB: a -= b; break;
+			case I_AND: a &= b; break;
+			case I_OR: a |= b; break;
+			case I_XOR: a ^= b; break;
+			case I_SHL: a = b >= 64 ? 0 : a << b; break;
+			case I_SHR: a = b >= 64 ? 0 : a >> b; break;
+			default: a = ~a; break;
+			}
+			write_traced(w, ax, in, a);
+			break;
+		case I_SET_WIDE: {
+			uint8_t tmp[16], old[16];
+			uint8_t *p = loc_ptr(ps, &in->dst, NULL);
+			uint32_t nb = in->dst.bits / 8u;
+
+			if (p == NULL)
+				break;
+			loc_read_bytes(ps, &in->a, data, tmp);
+			memcpy(old, p, nb);
+			memcpy(p, tmp, nb);
+			if (unlikely(w->trace != NULL))
+				trace_set(w, ax, in->src_op, old, p, nb);
+			break;
+		}
+		case I_HDR_COPY: {
+			uint32_t d = in->dst.hdr, s = in->a.hdr;
+
+			if (ps->hdr[s] == NULL) {
+				if (ps->hdr[d] && unlikely(w->trace != NULL))
+					tr_add(w->trace, TR_INVALID, d, 0, 0, 0, NULL, 0, NULL, 0);
+				ps->hdr[d] = NULL;
+				break;
+			}
+			if (ps->hdr[d] == NULL && unlikely(w->trace != NULL))
+				tr_add(w->trace, TR_VALID, d, 0, 0, 0, NULL, 0, NULL, 0);
+			header_valid(w, ps, d, false);
+			memmove(ps->hdr[d], ps->hdr[s], w->pipe->hdr_bytes[d]);
+			break;
+		}
+		case I_VALID:
+			if (ps->hdr[in->dst.hdr] == NULL && unlikely(w->trace != NULL))
+				tr_add(w->trace, TR_VALID, in->dst.hdr, 0, 0, 0, NULL, 0, NULL, 0);
+			/* Traces show old values: give them zeros, not a previous packet's. */
+			header_valid(w, ps, in->dst.hdr, in->len == 0 || w->trace != NULL);
+			break;
+		case I_INVALID:
+			if (ps->hdr[in->dst.hdr] != NULL && unlikely(w->trace != NULL))
+				tr_add(w->trace, TR_INVALID, in->dst.hdr, 0, 0, 0, NULL, 0, NULL, 0);
+			ps->hdr[in->dst.hdr] = NULL;
+			break;
+		case I_CSUM:
+		case I_HASH: {
+			uint8_t buf[FT_HEADER_BYTES_MAX * 4];
+			uint32_t n = pack_list(ps, in, data, buf, sizeof(buf));
+
+			if (in->kind == I_CSUM) {
+				write_traced(w, ax, in, csum16(buf, n));
+			} else {
+				uint64_t h = hash_compute(in->id, buf, n);
+
+				a = loc_read(ps, &in->a, data);
+				b = loc_read(ps, &in->b, data);
+				write_traced(w, ax, in, b ? a + h % b : a);
+			}
+			break;
+		}
+		case I_SEND:
+			ps->fate = FATE_SEND;
+			ps->out_port = (uint32_t)loc_read(ps, &in->a, data);
+			if (unlikely(w->trace != NULL))
+				tr_add(w->trace, TR_SEND, ps->out_port, 0, 0, 0, NULL, 0, NULL, 0);
+			break;
+		case I_DROP:
+			ps->fate = FATE_DROP;
+			if (unlikely(w->trace != NULL))
+				tr_add(w->trace, TR_DROP, FT_DROP_ACTION, ax->action, 1, 0, NULL, 0,
+				       NULL, 0);
+			break;
+		case I_REPLICATE:
+			ps->fate = FATE_GROUP;
+			ps->group = (uint32_t)loc_read(ps, &in->a, data);
+			break;
+		case I_MIRROR:
+			ps->mirror = (uint32_t)loc_read(ps, &in->a, data);
+			break;
+		case I_DIGEST:
+			run_digest(w, ax, in);
+			break;
+		case I_LEARN:
+			run_learn(w, ax, in);
+			break;
+		case I_COUNT: {
+			uint64_t idx = loc_read(ps, &in->a, data);
+
+			if (idx < w->pipe->counter_size[in->id]) {
+				struct counter_cell *c = &w->bank.cells[in->id][idx];
+
+				atomic_store_explicit(&c->packets, RLOAD(c->packets) + 1,
+						      memory_order_relaxed);
+				atomic_store_explicit(&c->bytes, RLOAD(c->bytes) + ps->pkt->len,
+						      memory_order_relaxed);
+			}
+			if (unlikely(w->trace != NULL))
+				tr_add(w->trace, TR_COUNT, in->id, (uint32_t)idx, 0, 0, NULL, 0,
+				       NULL, 0);
+			break;
+		}
+		}
+	}
+}
+
+/* --- Tables and control ---------------------------------------------------- */
+
+static inline void
+count_add(struct counter_cell *c, uint32_t bytes)
+{
+	atomic_store_explicit(&c->packets, RLOAD(c->packets) + 1, memory_order_relaxed);
+	atomic_store_explicit(&c->bytes, RLOAD(c->bytes) + bytes, memory_order_relaxed);
+}
+
+static void
+key_build(const struct ptable *t, const struct pstate *ps, uint8_t *key)
+{
+	for (uint32_t k = 0; k < t->n_keys; k++) {
+		const struct ckey *ck = &t->keys[k];
+		const uint8_t *p;
+
+		if (ck->loc.aligned && ck->loc.kind != LOC_STD) {
+			p = loc_ptr(ps, &ck->loc, NULL);
+			if (p)
+				copy_small(key + ck->off, p, ck->nbytes);
+			else
+				memset(key + ck->off, 0, ck->nbytes);
+		} else if (ck->loc.wide) {
+			loc_read_bytes(ps, &ck->loc, NULL, key + ck->off);
+		} else {
+			be_store(key + ck->off, ck->nbytes, loc_read(ps, &ck->loc, NULL));
+		}
+	}
+}
+
+static uint32_t
+next_after_apply(const struct ft_node *nd, bool hit, uint32_t action)
+{
+	for (uint32_t i = 0; i < nd->n_on_action; i++)
+		if (nd->on_action[i].action == action)
+			return nd->on_action[i].next;
+	if (hit && nd->next_hit != FT_NEXT_DEFAULT)
+		return nd->next_hit;
+	if (!hit && nd->next_miss != FT_NEXT_DEFAULT)
+		return nd->next_miss;
+	return nd->next;
+}
+
+struct burst {
+	struct ft_worker *w;
+	struct ft_burst_result *res;
+	int copy; /* the active copy */
+};
+
+static void
+apply_table(struct burst *bu, const struct ft_node *nd, struct pstate **sel, const uint16_t *src,
+	    uint32_t m)
+{
+	struct ft_worker *w = bu->w;
+	const struct ptable *t = &w->pipe->tables[nd->table];
+	const struct tcopy *tc = &t->copy[bu->copy];
+	uint8_t keys[FT_BURST_MAX][FT_KEY_BYTES_MAX] __attribute__((aligned(8)));
+	const uint8_t *kp[FT_BURST_MAX];
+	uint32_t idx[FT_BURST_MAX];
+
+	for (uint32_t i = 0; i < m; i++) {
+		key_build(t, sel[i], keys[i]);
+		kp[i] = keys[i];
+	}
+	if (tc->mt != NULL)
+		mt_lookup(tc->mt, kp, m, idx);
+	else
+		for (uint32_t i = 0; i < m; i++)
+			idx[i] = MT_MISS;
+	for (uint32_t i = 0; i < m; i++) {
+		struct pstate *ps = sel[i];
+		bool hit = idx[i] != MT_MISS;
+		uint32_t s = hit ? idx[i] : tc->default_slot;
+		const uint8_t *slot = slot_ptr(t, s);
+		struct actx ax = {
+			.w = w,
+			.ps = ps,
+			.res = bu->res,
+			.src = src[i],
+			.action = slot_action(t, s),
+			.table = nd->table,
+			.key = keys[i],
+			.data = slot + t->data_off,
+		};
+
+		if (hit) {
+			uint32_t h = slot_handle(t, s);
+
+			count_add(&w->bank.entry[nd->table][h], ps->pkt->len);
+			atomic_store_explicit(&w->bank.hits[nd->table],
+					      RLOAD(w->bank.hits[nd->table]) + 1,
+					      memory_order_relaxed);
+			if (t->last_hit)
+				atomic_store_explicit(&t->last_hit[h], (uint32_t)w->now,
+						      memory_order_relaxed);
+		} else {
+			atomic_store_explicit(&w->bank.misses[nd->table],
+					      RLOAD(w->bank.misses[nd->table]) + 1,
+					      memory_order_relaxed);
+		}
+		if (unlikely(w->trace != NULL)) {
+			uint32_t ds = w->pipe->actions[ax.action].data_size;
+
+			if (hit)
+				tr_add(w->trace, TR_TABLE, nd->table, 1, slot_handle(t, s),
+				       ax.action, keys[i], t->key_size, ax.data, ds);
+			else
+				tr_add(w->trace, TR_DEFAULT, nd->table, 0, 0, ax.action, keys[i],
+				       t->key_size, ax.data, ds);
+		}
+		run_action(w, &ax);
+		ps->node = next_after_apply(nd, hit, ax.action);
+	}
+}
+
+static bool
+cond_eval(const struct ft_pipeline *pipe, const struct pstate *ps, uint32_t c)
+{
+	struct ft_cond cd;
+
+	ft_program_cond(pipe->prog, c, &cd);
+	switch (cd.kind) {
+	case FT_COND_VALID:
+		return ps->hdr[cd.hdr] != NULL;
+	case FT_COND_NOT:
+		return !cond_eval(pipe, ps, cd.l);
+	case FT_COND_AND:
+		return cond_eval(pipe, ps, cd.l) && cond_eval(pipe, ps, cd.r);
+	case FT_COND_OR:
+		return cond_eval(pipe, ps, cd.l) || cond_eval(pipe, ps, cd.r);
+	case FT_COND_CMP: {
+		const struct loc *a = &pipe->cond_a[c], *b = &pipe->cond_b[c];
+		uint64_t x, y;
+
+		if (a->wide || b->wide) {
+			uint8_t u[16] = {0}, v[16] = {0};
+			int r;
+
+			loc_read_bytes(ps, a, NULL, u);
+			loc_read_bytes(ps, b, NULL, v);
+			r = memcmp(u, v, (a->bits + 7u) / 8u);
+			return cd.cmp == FT_CMP_EQ ? r == 0 : r != 0;
+		}
+		x = loc_read(ps, a, NULL);
+		y = loc_read(ps, b, NULL);
+		switch (cd.cmp) {
+		case FT_CMP_EQ: return x == y;
+		case FT_CMP_NE: return x != y;
+		case FT_CMP_LT: return x < y;
+		case FT_CMP_LE: return x <= y;
+		case FT_CMP_GT: return x > y;
+		case FT_CMP_GE: return x >= y;
+		}
+	}
+	}
+	return false;
+}
+
+/* Runs the packets ps[sel..] through control 'ctl', grouping them at each node. */
+static void
+run_control(struct burst *bu, enum ft_control ctl, struct pstate **all, const uint16_t *src,
+	    uint32_t n)
+{
+	struct ft_worker *w = bu->w;
+	const struct ft_pipeline *pipe = w->pipe;
+	struct pstate *sel[FT_BURST_MAX];
+	uint16_t sel_src[FT_BURST_MAX];
+
+	if (unlikely(w->trace != NULL))
+		tr_add(w->trace, TR_CONTROL, ctl, all[0]->rid, all[0]->out_port, 0, NULL, 0, NULL,
+		       0);
+	for (uint32_t k = 0; k < pipe->n_nodes[ctl]; k++) {
+		const struct ft_node *nd = &pipe->nodes[ctl][k].n;
+		uint32_t m = 0;
+
+		for (uint32_t i = 0; i < n; i++)
+			if (all[i]->node == k) {
+				sel[m] = all[i];
+				sel_src[m++] = src[i];
+			}
+		if (m == 0)
+			continue;
+		switch (nd->kind) {
+		case FT_NODE_APPLY:
+			apply_table(bu, nd, sel, sel_src, m);
+			break;
+		case FT_NODE_RUN:
+			for (uint32_t i = 0; i < m; i++) {
+				struct actx ax = {.w = w, .ps = sel[i], .res = bu->res,
+						  .src = sel_src[i], .action = nd->action,
+						  .table = UINT32_MAX};
+
+				if (unlikely(w->trace != NULL))
+					tr_add(w->trace, TR_ACTION, nd->action, 0, 0, 0, NULL, 0,
+					       NULL, 0);
+				run_action(w, &ax);
+				sel[i]->node = nd->next;
+			}
+			break;
+		case FT_NODE_IF:
+			for (uint32_t i = 0; i < m; i++) {
+				bool r = cond_eval(pipe, sel[i], nd->cond);
+
+				if (unlikely(w->trace != NULL))
+					tr_add(w->trace, TR_COND, nd->cond, r, 0, 0, NULL, 0, NULL,
+					       0);
+				sel[i]->node = r ? nd->next : nd->next_false;
+			}
+			break;
+		}
+	}
+}
+
+/* --- Packets in and out ----------------------------------------------------- */
+
+/* Parses ps->pkt and points the header instances at their layers. */
+static unsigned int
+pstate_parse(struct ft_worker *w, struct pstate *ps)
+{
+	const struct ft_pipeline *pipe = w->pipe;
+	struct ft_pkt *p = ps->pkt;
+	struct ft_parse pr;
+	unsigned int drop;
+
+	ps->data = ft_pkt_data(p);
+	for (uint32_t h = 0; h < pipe->n_headers; h++)
+		ps->hdr[h] = NULL;
+	drop = ft_parse(&pipe->parse_cfg, ps->data, p->len, &pr);
+	if (unlikely(w->trace != NULL))
+		tr_add(w->trace, TR_PARSE, pr.present, drop, pr.payload, pr.flags, NULL, 0, NULL,
+		       0);
+	if (drop != FT_DROP_NONE)
+		return drop;
+	for (uint32_t present = pr.present; present; present &= present - 1) {
+		uint32_t l = (uint32_t)__builtin_ctz(present);
+		uint8_t h = pipe->parsed_hdr[l];
+
+		if (h != 0xff) {
+			ps->hdr[h] = ps->data + pr.off[l];
+			ps->hlen[h] = pr.len[l];
+		}
+	}
+	ps->payload = pr.payload;
+	return FT_DROP_NONE;
+}
+
+static void
+pstate_init(struct ft_worker *w, struct pstate *ps, struct ft_pkt *p)
+{
+	ps->pkt = p;
+	ps->node = 0;
+	ps->fate = FATE_NONE;
+	ps->drop = FT_DROP_NONE;
+	ps->group = UINT32_MAX;
+	ps->mirror = UINT32_MAX;
+	ps->out_port = 0;
+	ps->rid = 0;
+	ps->last_action = UINT16_MAX;
+	ps->in_port = p->in_port;
+	ps->in_len = p->len;
+	ps->now = w->now;
+	if (w->pipe->meta_size)
+		memset(ps->meta, 0, w->pipe->meta_size);
+}
+
+/*
+ * Emits the valid headers in order, in front of the payload: the headers at
+ * the end that are already in place stay; the others are gathered and
+ * written in front of them, into the headroom if need be.
+ */
+static unsigned int
+deparse(struct ft_worker *w, struct pstate *ps)
+{
+	const struct ft_pipeline *pipe = w->pipe;
+	struct ft_pkt *p = ps->pkt;
+	uint8_t *end = ps->data + ps->payload, *cursor = end;
+	uint8_t *pkt_end = ft_pkt_data(p) + p->len;
+	int k = (int)pipe->n_emit - 1;
+	uint32_t emitted = 0;
+
+	for (; k >= 0; k--) {
+		uint32_t h = pipe->emit[k];
+
+		if (ps->hdr[h] == NULL)
+			continue;
+		if (ps->hdr[h] + ps->hlen[h] != cursor)
+			break;
+		cursor -= ps->hlen[h];
+		emitted++;
+	}
+	if (k >= 0) {
+		uint8_t *lo = p->buf, *hi = p->buf + p->buf_len;
+		uint32_t total = 0;
+		bool in_place = false;
+		uint8_t *d;
+
+		for (int j = 0; j <= k; j++) {
+			uint32_t h = pipe->emit[j];
+
+			if (ps->hdr[h] == NULL)
+				continue;
+			total += ps->hlen[h];
+			in_place |= ps->hdr[h] >= lo && ps->hdr[h] < hi;
+		}
+		if ((size_t)(cursor - p->buf) < total)
+			return FT_DROP_NO_HEADROOM;
+		/* Headers still in the packet may overlap where they go: stage them. */
+		d = in_place ? w->deparse_buf : cursor - total;
+		for (int j = 0; j <= k; j++) {
+			uint32_t h = pipe->emit[j];
+
+			if (ps->hdr[h] == NULL)
+				continue;
+			copy_small(d, ps->hdr[h], ps->hlen[h]);
+			d += ps->hlen[h];
+			emitted++;
+		}
+		cursor -= total;
+		if (in_place)
+			memcpy(cursor, w->deparse_buf, total);
+	}
+	if (pkt_end - cursor > UINT16_MAX)
+		return FT_DROP_TOO_BIG;
+	p->data_off = (uint16_t)(cursor - p->buf);
+	p->len = (uint16_t)(pkt_end - cursor);
+	if (unlikely(w->trace != NULL))
+		tr_add(w->trace, TR_DEPARSE, emitted, p->len, 0, 0, NULL, 0, NULL, 0);
+	return FT_DROP_NONE;
+}
+
+static void
+count_drop(struct ft_worker *w, unsigned int reason, uint32_t action)
+{
+	atomic_store_explicit(&w->bank.drop[reason], RLOAD(w->bank.drop[reason]) + 1,
+			      memory_order_relaxed);
+	if ((reason == FT_DROP_ACTION || reason == FT_DROP_NO_OUTPUT) &&
+	    action < w->pipe->n_actions)
+		atomic_store_explicit(&w->bank.action_drops[action],
+				      RLOAD(w->bank.action_drops[action]) + 1,
+				      memory_order_relaxed);
+	if (unlikely(w->trace != NULL))
+		tr_add(w->trace, TR_DROP, reason, action, 0, 0, NULL, 0, NULL, 0);
+}
+
+static bool
+tx_push(struct burst *bu, struct ft_pkt *p, uint32_t port, uint16_t src, uint16_t rid)
+{
+	struct ft_worker *w = bu->w;
+	struct ft_burst_result *res = bu->res;
+
+	if (res->n_tx >= FT_BURST_TX_MAX) {
+		count_drop(w, FT_DROP_TOO_MANY_COPIES, UINT32_MAX);
+		return false;
+	}
+	res->tx[res->n_tx++] = (struct ft_tx){.pkt = p, .port = port, .src = src};
+	atomic_store_explicit(&w->bank.tx, RLOAD(w->bank.tx) + 1, memory_order_relaxed);
+	if (unlikely(w->trace != NULL))
+		tr_add(w->trace, TR_OUTPUT, port, p->len, rid, 0, ft_pkt_data(p), p->len, NULL, 0);
+	return true;
+}
+
+/* A copy of packet 'p' from the worker's pool, or NULL. */
+static struct ft_pkt *
+pkt_clone(struct ft_worker *w, const struct ft_pkt *p)
+{
+	struct ft_pkt *c;
+	uint32_t room = p->data_off > FT_PKT_HEADROOM ? p->data_off : FT_PKT_HEADROOM;
+
+	if (!w->has_pool || (c = w->pool.alloc(w->pool.arg, room + p->len)) == NULL) {
+		count_drop(w, FT_DROP_NO_BUFFER, UINT32_MAX);
+		return NULL;
+	}
+	if (c->buf_len < (uint32_t)p->len + FT_PKT_HEADROOM) {
+		w->pool.free(w->pool.arg, c);
+		count_drop(w, FT_DROP_NO_BUFFER, UINT32_MAX);
+		return NULL;
+	}
+	c->data_off = (uint16_t)(c->buf_len - p->len < room ? c->buf_len - p->len : room);
+	c->len = p->len;
+	c->nb_segs = 1;
+	c->flags = 0;
+	c->in_port = p->in_port;
+	c->mark = 0;
+	memcpy(ft_pkt_data(c), ft_pkt_data(p), p->len);
+	atomic_store_explicit(&w->bank.copies, RLOAD(w->bank.copies) + 1, memory_order_relaxed);
+	return c;
+}
+
+/*
+ * Runs the egress control on packet 'p' (already deparsed after ingress) for
+ * member (port, rid), then sends it. Returns true if it was sent.
+ */
+static bool
+egress(struct burst *bu, const struct pstate *in, struct ft_pkt *p, uint32_t port, uint16_t rid,
+       uint16_t src)
+{
+	struct ft_worker *w = bu->w;
+	struct pstate *ps = &w->ps[FT_BURST_MAX];
+	unsigned int drop;
+
+	if (w->pipe->n_nodes[FT_CTL_EGRESS] == 0)
+		return tx_push(bu, p, port, src, rid);
+	pstate_init(w, ps, p);
+	memcpy(ps->meta, in->meta, w->pipe->meta_size);
+	ps->in_port = in->in_port;
+	ps->in_len = in->in_len;
+	ps->out_port = port;
+	ps->rid = rid;
+	ps->fate = FATE_SEND;
+	if ((drop = pstate_parse(w, ps)) != FT_DROP_NONE) {
+		count_drop(w, drop, UINT32_MAX);
+		return false;
+	}
+	run_control(bu, FT_CTL_EGRESS, &ps, &src, 1);
+	if (ps->fate != FATE_SEND) {
+		count_drop(w, ps->fate == FATE_DROP ? FT_DROP_ACTION : FT_DROP_BAD_GROUP,
+			   ps->last_action);
+		return false;
+	}
+	if ((drop = deparse(w, ps)) != FT_DROP_NONE) {
+		count_drop(w, drop, UINT32_MAX);
+		return false;
+	}
+	return tx_push(bu, p, ps->out_port, src, rid);
+}
+
+static void
+mirror(struct burst *bu, const struct pstate *ps, uint16_t src)
+{
+	struct ft_worker *w = bu->w;
+	uint32_t port;
+	struct ft_pkt *c;
+
+	if (ps->mirror >= w->pipe->n_mirrors)
+		return;
+	port = w->pipe->gcopy[bu->copy].mirror_port[ps->mirror];
+	if (unlikely(w->trace != NULL))
+		tr_add(w->trace, TR_MIRROR, ps->mirror, port, 0, 0, NULL, 0, NULL, 0);
+	if (port == UINT32_MAX || (c = pkt_clone(w, ps->pkt)) == NULL)
+		return;
+	if (!tx_push(bu, c, port, src, 0))
+		w->pool.free(w->pool.arg, c);
+}
+
+/* Decides what becomes of packet i after the ingress control. */
+static void
+finish(struct burst *bu, struct pstate *ps, uint16_t i)
+{
+	struct ft_worker *w = bu->w;
+	struct ft_burst_result *res = bu->res;
+	const struct group *g;
+	unsigned int drop;
+	bool sent_any = false;
+
+	switch (ps->fate) {
+	case FATE_NONE:
+		ps->drop = FT_DROP_NO_OUTPUT;
+		break;
+	case FATE_DROP:
+		ps->drop = FT_DROP_ACTION;
+		break;
+	case FATE_GROUP:
+		if (ps->group >= w->pipe->n_groups)
+			ps->drop = FT_DROP_BAD_GROUP;
+		else if ((g = w->pipe->gcopy[bu->copy].groups[ps->group]) == NULL || g->n == 0)
+			ps->drop = FT_DROP_EMPTY_GROUP;
+		break;
+	}
+	if (ps->drop == FT_DROP_NONE && (drop = deparse(w, ps)) != FT_DROP_NONE)
+		ps->drop = (uint16_t)drop;
+	if (ps->drop != FT_DROP_NONE) {
+		res->drop[i] = ps->drop;
+		res->drop_action[i] = ps->last_action;
+		count_drop(w, ps->drop, ps->last_action);
+		return;
+	}
+	mirror(bu, ps, i);
+	if (ps->fate == FATE_SEND) {
+		res->used[i] = egress(bu, ps, ps->pkt, ps->out_port, 0, i);
+		sent_any = res->used[i];
+	} else {
+		g = w->pipe->gcopy[bu->copy].groups[ps->group];
+		if (unlikely(w->trace != NULL))
+			tr_add(w->trace, TR_REPLICATE, ps->group, g->n, 0, 0, NULL, 0, NULL, 0);
+		for (uint32_t j = 0; j + 1 < g->n; j++) {
+			struct ft_pkt *c = pkt_clone(w, ps->pkt);
+
+			if (c == NULL)
+				continue;
+			if (egress(bu, ps, c, g->m[j].port, g->m[j].rid, i))
+				sent_any = true;
+			else
+				w->pool.free(w->pool.arg, c);
+		}
+		res->used[i] = egress(bu, ps, ps->pkt, g->m[g->n - 1].port, g->m[g->n - 1].rid, i);
+		sent_any |= res->used[i];
+	}
+	if (!sent_any) {
+		/* Every copy was dropped in egress; the reasons are counted there. */
+		res->drop[i] = FT_DROP_ACTION;
+		res->drop_action[i] = ps->last_action;
+	}
+}
+
+int
+exec_burst(struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n,
+	   struct ft_burst_result *res)
+{
+	struct ft_pipeline *pipe = w->pipe;
+	struct pstate *live[FT_BURST_MAX];
+	uint16_t src[FT_BURST_MAX];
+	struct burst bu = {.w = w, .res = res};
+	uint32_t m = 0;
+	uint64_t gen;
+
+	res->n_tx = 0;
+	res->n_events = 0;
+	if (n > FT_BURST_MAX)
+		return -EINVAL;
+	/* Enter the read side: see pipeline.c, "grace period". */
+	gen = atomic_load_explicit(&pipe->gen, memory_order_acquire);
+	atomic_store_explicit(&w->busy_gen, gen, memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+	bu.copy = (int)atomic_load_explicit(&pipe->active, memory_order_acquire);
+	w->now = pipe_now(pipe);
+	atomic_store_explicit(&w->bank.rx, RLOAD(w->bank.rx) + n, memory_order_relaxed);
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct pstate *ps = &w->ps[i];
+		struct ft_pkt *p = pkts[i];
+		unsigned int drop;
+
+		res->drop[i] = FT_DROP_NONE;
+		res->drop_action[i] = UINT16_MAX;
+		res->used[i] = 0;
+		pstate_init(w, ps, p);
+		if (unlikely(w->trace != NULL))
+			tr_add(w->trace, TR_PACKET, p->in_port, p->len, 0, 0, ft_pkt_data(p),
+			       p->len, NULL, 0);
+		drop = p->nb_segs != 1 ? FT_DROP_MULTISEG : pstate_parse(w, ps);
+		if (drop != FT_DROP_NONE) {
+			res->drop[i] = (uint16_t)drop;
+			count_drop(w, drop, UINT32_MAX);
+			continue;
+		}
+		live[m] = ps;
+		src[m++] = i;
+	}
+	if (m > 0)
+		run_control(&bu, FT_CTL_INGRESS, live, src, m);
+	for (uint32_t j = 0; j < m; j++)
+		finish(&bu, live[j], src[j]);
+
+	atomic_store_explicit(&w->busy_gen, 0, memory_order_release);
+	return (int)res->n_tx;
+}

@@ -46,7 +46,7 @@ enum tr_kind {
 #define TR_ENUM(e, a, b, c, d, x, y) TR_##e,
 	TR_KINDS(TR_ENUM)
 #undef TR_ENUM
-	TR_COUNT
+	TR_KIND_COUNT
 };
 
 struct tr_rec {

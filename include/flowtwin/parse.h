@@ -21,26 +21,37 @@
  *	Ethernet   14 bytes; EtherType 0x8100 or 0x88a8 -> VLAN (at most two tags,
  *	           a third is payload), 0x0806 -> ARP, 0x0800 -> IPv4, 0x86dd -> IPv6.
  *	ARP        28 bytes, only for htype 1 / ptype 0x0800 / hlen 6 / plen 4;
- *	           any other ARP is payload.
- *	IPv4       version 4, IHL >= 5 (options are part of the layer), total
- *	           length >= IHL * 4 and <= the bytes present (trailing padding is
- *	           allowed). Fragments set FT_PARSE_F_FRAG; a non-first fragment
- *	           has no L4 layer; a first fragment is not checked for UDP
- *	           length and never parsed as VXLAN.
+ *	           any other ARP is payload. Fewer than 8 bytes, or fewer than 28
+ *	           of that kind: FT_DROP_TRUNC_ARP.
+ *	IPv4       version 4, IHL >= 5 (options are part of the layer; cut short:
+ *	           FT_DROP_TRUNC_IPV4), total length >= IHL * 4 and <= the bytes
+ *	           present (trailing padding is allowed). Fragments (MF or an
+ *	           offset) set FT_PARSE_F_FRAG; a non-first fragment has no L4
+ *	           layer; a first fragment is not checked for UDP length (it must
+ *	           still be >= 8) and never parsed as VXLAN.
  *	IPv6       version 6, payload length <= the bytes present. Hop-by-hop,
  *	           routing, fragment and destination-options headers are walked
- *	           (at most FT_PARSE_IPV6_EXT_MAX) and are part of the layer; they
- *	           set FT_PARSE_F_IPV6_EXT. A non-first fragment has no L4 layer.
+ *	           (at most FT_PARSE_IPV6_EXT_MAX, each within the payload length,
+ *	           else FT_DROP_IPV6_EXT) and are part of the layer; they set
+ *	           FT_PARSE_F_IPV6_EXT. A fragment header with M or an offset sets
+ *	           FT_PARSE_F_FRAG (an atomic fragment is not a fragment); a
+ *	           non-first fragment ends the walk and has no L4 layer; a first
+ *	           fragment is treated as under IPv4.
  *	UDP        8 bytes, length >= 8 and == the IP payload (unless fragmented).
  *	           Destination port in the VXLAN set -> VXLAN (outer only).
  *	TCP        data offset >= 5, header within the IP payload (options are
  *	           part of the layer).
  *	ICMP       4 bytes (type, code, checksum) under IPv4 protocol 1; ICMPv6
- *	           the same under IPv6 next header 58.
- *	VXLAN      8 bytes; the I flag (0x08) must be set; then the inner frame.
+ *	           the same under IPv6 next header 58 (cut short: both
+ *	           FT_DROP_TRUNC_ICMP).
+ *	VXLAN      8 bytes; the I flag (0x08) must be set; then the inner frame,
+ *	           which ends where the outer UDP payload ends: for the inner
+ *	           layers, that is where "the bytes present" end.
  *
- * The layer lengths here (layer_len) include options and extension headers,
+ * The layer lengths here (len[]) include options and extension headers,
  * so the packet is always the concatenation of its layers and the payload.
+ * L4 headers are checked against the IP payload (total or payload length),
+ * not against the frame, which may carry padding.
  *
  * Thread-safety: ft_parse() only reads its inputs; call it from any thread.
  */
@@ -112,7 +123,7 @@ enum ft_layer {
 struct ft_parse_cfg {
 	uint32_t layers;				/* FT_LAYER_BIT() of layers to parse */
 	uint16_t vxlan_ports[FT_PARSE_VXLAN_PORTS_MAX]; /* UDP destination ports */
-	uint8_t n_vxlan_ports;
+	uint8_t n_vxlan_ports; /* how many are set; beyond FT_PARSE_VXLAN_PORTS_MAX: ignored */
 };
 
 /* Fills 'cfg' with every layer and the VXLAN port 4789. */
@@ -141,6 +152,8 @@ struct ft_parse {
  * FT_DROP_NONE (0) for a packet that parsed, or the drop reason (also in
  * out->drop) for one that did not; 'out' then still describes the layers
  * that parsed before the bad one. Never reads outside [data, data + len).
+ * Only present, payload, flags and drop are always written: off[] and len[]
+ * hold values only for the layers in 'present'.
  */
 unsigned int ft_parse(const struct ft_parse_cfg *cfg, const uint8_t *data, uint32_t len,
 		      struct ft_parse *out);

@@ -64,6 +64,9 @@ struct ft_program;
 #define FT_KEY_BYTES_MAX 64	 /* bytes of a table key */
 #define FT_ACTION_DATA_MAX 128	 /* bytes of one action's parameters */
 #define FT_DIGEST_BYTES_MAX 64	 /* bytes of one digest's data */
+#define FT_TABLE_SIZE_MAX (1u << 24) /* entries of a table, cells of a counter array */
+#define FT_GROUPS_MAX 65536	 /* replication groups */
+#define FT_MIRRORS_MAX 256	 /* mirror sessions */
 #define FT_NODE_END UINT32_MAX	 /* "after the last node of the control" */
 #define FT_NEXT_DEFAULT (UINT32_MAX - 1)/* in next_hit/next_miss: use 'next' */
 
@@ -84,7 +87,8 @@ struct ft_field_decl {
 
 /*
  * Adds a header type: fields packed in order, total a multiple of 8 bits and
- * at most FT_HEADER_BYTES_MAX bytes. Returns the type id.
+ * at most FT_HEADER_BYTES_MAX bytes. Field names are unique in the type and
+ * contain no '.'. Returns the type id.
  */
 int ft_program_add_header_type(struct ft_program *prog, const char *name,
 			       const struct ft_field_decl *fields, uint32_t n_fields,
@@ -95,8 +99,10 @@ int ft_program_add_header_type(struct ft_program *prog, const char *name,
  * role; FT_PROTO_NONE for a header the model does not know); 'layer' is where
  * the parser finds it, or FT_L_NONE for a header only actions make valid (the
  * outer headers of an encapsulation, say). A parsed instance's protocol must
- * be its layer's, and its type must have that protocol's size (parse.h:
- * ft_proto_size()). At most one instance per layer. Returns the instance id.
+ * be its layer's; an instance with a protocol (parsed or not) must have that
+ * protocol's size (parse.h: ft_proto_size()). At most one instance per layer.
+ * Names contain no '.' and are not "meta" or "std" (see ft_program_resolve()).
+ * Returns the instance id.
  */
 int ft_program_add_header(struct ft_program *prog, const char *name, uint32_t type,
 			  enum ft_proto proto, enum ft_layer layer, struct ft_error *err);
@@ -105,11 +111,14 @@ int ft_program_add_header(struct ft_program *prog, const char *name, uint32_t ty
 int ft_program_add_metadata(struct ft_program *prog, const char *name, uint32_t bits,
 			    struct ft_error *err);
 
-/* Sets the UDP destination ports that mean VXLAN (default: 4789 only). */
+/*
+ * Sets the UDP destination ports that mean VXLAN (default: 4789 only): at most
+ * FT_PARSE_VXLAN_PORTS_MAX, none 0, no repeats; n == 0 means none.
+ */
 int ft_program_set_vxlan_ports(struct ft_program *prog, const uint16_t *ports, uint32_t n,
 			       struct ft_error *err);
 
-/* Sets the order in which the deparser emits valid headers. */
+/* Sets (replaces) the order in which the deparser emits valid headers; each at most once. */
 int ft_program_set_emit(struct ft_program *prog, const uint32_t *headers, uint32_t n,
 			struct ft_error *err);
 
@@ -117,7 +126,7 @@ int ft_program_set_emit(struct ft_program *prog, const uint32_t *headers, uint32
 
 enum ft_ref_kind {
 	FT_REF_NONE = 0,
-	FT_REF_CONST,  /* a constant: 'value' (big-endian, right-aligned), 'width' bits */
+	FT_REF_CONST,  /* a constant: 'value' (see struct ft_ref), 'width' bits (1 .. 128) */
 	FT_REF_FIELD,  /* field 'field' of header instance 'id' */
 	FT_REF_META,   /* metadata field 'id' */
 	FT_REF_STD,    /* standard metadata 'id' (enum ft_std) */
@@ -140,7 +149,8 @@ struct ft_ref {
 	uint32_t id;
 	uint32_t field;
 	uint32_t width;	   /* FT_REF_CONST only */
-	uint8_t value[16]; /* FT_REF_CONST only */
+	uint8_t value[16]; /* FT_REF_CONST only: a 128-bit big-endian number, value[15] its
+			    * least significant byte; bits at and above 'width' are zero */
 };
 
 struct ft_ref ft_ref_const(uint64_t value, uint32_t width);
@@ -154,12 +164,16 @@ struct ft_ref ft_ref_header(uint32_t header);
 
 /*
  * Resolves a dotted name: "ipv4.dst_addr" (header field), "ipv4" (whole
- * header), "meta.vni" (metadata), "std.in_port" (standard metadata). Returns
- * 0 or -ENOENT.
+ * header), "meta.vni" (metadata), "std.in_port" (standard metadata: in_port,
+ * out_port, pkt_len, rid, timestamp). Returns 0 or -ENOENT.
  */
 int ft_program_resolve(const struct ft_program *prog, const char *name, struct ft_ref *out);
 
-/* Width in bits of what 'ref' designates (params only inside 'action'), or 0 if invalid. */
+/*
+ * Width in bits of what 'ref' designates, or 0 if invalid: a whole header is
+ * its type's bytes * 8; parameters are those of action 'action' (pass
+ * UINT32_MAX outside an action, where a parameter is invalid).
+ */
 uint32_t ft_program_ref_width(const struct ft_program *prog, uint32_t action,
 			      const struct ft_ref *ref);
 
@@ -211,9 +225,25 @@ struct ft_param_decl {
 };
 
 /*
- * Adds an action. Operations are copied. Returns the action id. The packed
- * form of its parameters ("action data") is each parameter in ceil(bits / 8)
- * big-endian bytes, in order.
+ * Adds an action. Operations are copied, each op's list too. Returns the
+ * action id. The packed form of its parameters ("action data") is each
+ * parameter in ceil(bits / 8) big-endian bytes, in order.
+ *
+ * Operands. A destination is a header field or metadata (or, for SET,
+ * SET_VALID and SET_INVALID, a whole header); a value is a constant, field,
+ * metadata, standard metadata or parameter. Values of up to 64 bits of any
+ * widths mix: they are zero-extended, and the result truncated to the
+ * destination. Wider values only SET to (or compare with) a value of the same
+ * width; a whole header SETs only from a header of its type. Arithmetic,
+ * NOT, HASH (dst, a, b), SEND, REPLICATE, MIRROR and COUNT (a) take values of
+ * at most 64 bits. The list of CSUM, HASH and DIGEST holds values or whole
+ * headers, concatenated as bit strings: for CSUM and HASH non-empty and a
+ * whole number of bytes; for DIGEST packed as each item in ceil(bits / 8)
+ * bytes, at most FT_DIGEST_BYTES_MAX, the same widths in every DIGEST of one
+ * digest. CSUM's dst is 16 bits. HASH's b, if a constant, is not 0. LEARN's
+ * list holds one value per parameter of action 'id' (an earlier action), each
+ * no wider than its parameter. COUNT with a constant index must be inside
+ * the counter array.
  */
 int ft_program_add_action(struct ft_program *prog, const char *name,
 			  const struct ft_param_decl *params, uint32_t n_params,
@@ -261,7 +291,16 @@ struct ft_table_decl {
  * field in ceil(bits / 8) big-endian bytes, in order. A table whose keys are
  * all exact is a hash table; with exactly one lpm field and the others exact,
  * the longest prefix wins; with any ternary field, the largest priority wins
- * (lpm fields then must be prefix masks). Returns the table id.
+ * (lpm fields then must be prefix masks). A table without keys always misses.
+ * Returns the table id.
+ *
+ * Keys are header fields, metadata or standard metadata; at most one lpm
+ * field. Actions are listed once each; the default action is one of them and
+ * not @tableonly; 'default_data' is copied (ft_program_action_data_size()
+ * bytes; NULL: zeros). An add_on_miss table has a key, all exact. An action
+ * that learns may be listed only by add_on_miss tables, as @defaultonly or as
+ * the default action, and each action it learns must be listed and not
+ * @defaultonly.
  */
 int ft_program_add_table(struct ft_program *prog, const struct ft_table_decl *decl,
 			 struct ft_error *err);
@@ -269,14 +308,20 @@ int ft_program_add_table(struct ft_program *prog, const struct ft_table_decl *de
 /* Key size in bytes of a table; -ENOENT for a bad id. */
 int ft_program_key_size(const struct ft_program *prog, uint32_t table);
 
-/* Adds an indexed counter array (P4 Counter) of 'size' cells. Returns its id. */
+/*
+ * Adds an indexed counter array (P4 Counter) of 'size' cells (1 ..
+ * FT_TABLE_SIZE_MAX). Returns its id.
+ */
 int ft_program_add_counter(struct ft_program *prog, const char *name, uint32_t size,
 			   struct ft_error *err);
 
 /* Adds a digest (an event for the control plane). Returns its id. */
 int ft_program_add_digest(struct ft_program *prog, const char *name, struct ft_error *err);
 
-/* Sets how many replication groups and mirror sessions there are (default 1024 and 16). */
+/*
+ * Sets how many replication groups and mirror sessions there are (default 1024
+ * and 16; 1 .. FT_GROUPS_MAX and 1 .. FT_MIRRORS_MAX).
+ */
 int ft_program_set_limits(struct ft_program *prog, uint32_t n_groups, uint32_t n_mirrors,
 			  struct ft_error *err);
 
@@ -398,8 +443,11 @@ int ft_program_table(const struct ft_program *prog, uint32_t id, struct ft_table
 int ft_program_node(const struct ft_program *prog, enum ft_control ctl, uint32_t id,
 		    struct ft_node *out);
 int ft_program_cond(const struct ft_program *prog, uint32_t id, struct ft_cond *out);
+/* The emit order: *n header ids (NULL when *n is 0). */
 const uint32_t *ft_program_emit(const struct ft_program *prog, uint32_t *n);
 const char *ft_program_counter_name(const struct ft_program *prog, uint32_t id);
+/* Number of cells of indexed counter array 'id', or 0 for a bad id. */
+uint32_t ft_program_counter_size(const struct ft_program *prog, uint32_t id);
 const char *ft_program_digest_name(const struct ft_program *prog, uint32_t id);
 /* UDP ports that mean VXLAN. */
 const uint16_t *ft_program_vxlan_ports(const struct ft_program *prog, uint32_t *n);

@@ -16,7 +16,6 @@
 #define FT_BENCH_WORKLOAD_H
 
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define WL_PKT_LEN 64
@@ -105,12 +104,15 @@ wl_packet(const uint8_t dst[6], uint32_t j, uint8_t pkt[WL_PKT_LEN])
 	pkt[25] = (uint8_t)sum;
 	pkt[34] = (uint8_t)((1024 + (j & 0xfff)) >> 8);
 	pkt[35] = (uint8_t)(1024 + (j & 0xfff));
-	pkt[36] = 0x12, pkt[37] = 0xb5;
+	pkt[36] = 0x13, pkt[37] = 0x89; /* port 5001: not VXLAN */
 	pkt[38] = (uint8_t)(udp_len >> 8);
 	pkt[39] = (uint8_t)udp_len;
 }
 
-/* Index of the key the j-th packet is sent to: uniform over n keys. */
+/*
+ * Index of the key the next packet is sent to: uniform over n keys. Every
+ * benchmark starts 'state' at the workload's seed, so all see the same packets.
+ */
 static inline uint32_t
 wl_pick(uint64_t *state, uint32_t n)
 {

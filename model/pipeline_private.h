@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Pipeline internals shared by pipeline.c (compile, transactions, control
+ * plane) and exec.c (the packet path). Private to model/.
+ *
+ * Compiled form. Every operand of the program becomes a 'struct loc': where
+ * its bytes are (a header instance, the metadata, the action data, standard
+ * metadata, or a constant) and how to extract it (byte offset, number of
+ * bytes spanned, right shift, width). Metadata, keys and action data use the
+ * packed layout of pipeline.h: each value in ceil(bits / 8) big-endian bytes.
+ *
+ * Tables. Each P4 table has an entry pool (fixed-size slots, immutable once
+ * published) and two match structures (model/mt.h), plus per copy the
+ * default action. pipe->active says which copy workers read. An entry slot:
+ *
+ *	+0  uint32_t handle   stable id: counters and idle times are per handle
+ *	+4  uint16_t action
+ *	+6  uint16_t flags    SLOT_F_*
+ *	+8  key (key_size, padded to 8)
+ *	    mask (wildcard tables only, same size)
+ *	    priority (wildcard tables only, uint32_t, padded to 8)
+ *	    action data (data_max bytes)
+ *
+ * Readers and the writer meet only at pipe->active and pipe->gen, and at
+ * each worker's busy_gen (see pipeline.c, "grace period").
+ */
+#ifndef FT_MODEL_PIPELINE_PRIVATE_H
+#define FT_MODEL_PIPELINE_PRIVATE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <flowtwin/parse.h>
+#include <flowtwin/pipeline.h>
+#include <flowtwin/program.h>
+
+#include "model_private.h"
+#include "mt.h"
+
+#define RLOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+enum loc_kind { LOC_CONST, LOC_HDR, LOC_META, LOC_STD, LOC_PARAM, LOC_WHOLE_HDR };
+
+struct loc {
+	uint8_t kind;	/* enum loc_kind */
+	uint8_t hdr;	/* LOC_HDR, LOC_WHOLE_HDR: header instance */
+	uint8_t nbytes; /* bytes spanned (<= 8 for narrow values) */
+	uint8_t shift;	/* right shift after a big-endian load of nbytes */
+	uint16_t off;	/* byte offset in the header / metadata / action data; LOC_STD: enum ft_std */
+	uint16_t bits;	/* width */
+	bool wide;	/* > 64 bits: byte-aligned, whole bytes, copied not computed */
+	bool aligned;	/* starts on a byte and covers whole bytes */
+	uint64_t cval;	/* LOC_CONST <= 64 bits */
+	uint8_t cbytes[16]; /* LOC_CONST: the value in ceil(bits / 8) bytes */
+};
+
+enum insn_kind {
+	I_SET,
+	I_ADD,
+	I_SUB,
+	I_AND,
+	I_OR,
+	I_XOR,
+	I_SHL,
+	I_SHR,
+	I_NOT,
+	I_COPY,	   /* memcpy of 'len' bytes: fused byte-aligned SETs (param -> header) */
+	I_SET_WIDE, /* SET of > 64-bit values */
+	I_HDR_COPY, /* whole header = whole header */
+	I_VALID,
+	I_INVALID,
+	I_CSUM,
+	I_HASH,
+	I_SEND,
+	I_DROP,
+	I_REPLICATE,
+	I_MIRROR,
+	I_DIGEST,
+	I_LEARN,
+	I_COUNT,
+};
+
+/* A run of whole bytes of a header, the metadata or the action data. */
+struct seg {
+	uint8_t hdr; /* header instance, or SEG_META, SEG_PARAMS */
+	uint16_t off;
+	uint16_t len;
+};
+
+#define SEG_META 0xfe
+#define SEG_PARAMS 0xfd
+
+struct insn {
+	uint8_t kind; /* enum insn_kind */
+	uint32_t id;
+	uint32_t len; /* I_COPY: bytes; I_VALID: 1 if the action fills the whole header */
+	struct loc dst, a, b;
+	struct loc *list;
+	uint32_t n_list;
+	struct seg *segs; /* CSUM, HASH: 'list' as byte runs, when all of it is whole bytes */
+	uint32_t n_segs;
+	uint32_t src_op; /* index of the program op it comes from (for traces) */
+};
+
+struct caction {
+	struct insn *insns;
+	uint32_t n_insns;
+	uint32_t data_size;
+	bool learns;
+};
+
+struct ckey {
+	struct loc loc;	 /* where the value comes from in the packet */
+	uint16_t off;	 /* offset in the packed key */
+	uint16_t nbytes; /* ceil(bits / 8) */
+	uint8_t match;	 /* enum ft_match_kind */
+};
+
+/* One copy of a table's mutable state. */
+struct tcopy {
+	struct mt *mt;
+	uint32_t default_slot;
+};
+
+struct ptable {
+	struct ft_table_decl decl; /* owned by the program */
+	const char *name;
+	struct ckey *keys;
+	uint32_t n_keys;
+	uint32_t key_size;    /* packed bytes */
+	uint32_t key_stride;  /* padded to 8 */
+	bool wildcard;
+	bool lpm_only;	      /* one lpm field, the others exact: priority = prefix length */
+	int lpm_key;	      /* index of the lpm key field or -1 */
+	uint32_t data_max;    /* largest action data of its actions */
+	/* entry pool */
+	uint8_t *slots;
+	uint32_t stride, n_slots;
+	uint32_t key_off, mask_off, prio_off, data_off;
+	uint32_t *free_slots; /* stack */
+	uint32_t n_free_slots;
+	uint32_t *free_handles; /* stack */
+	uint32_t n_free_handles;
+	uint32_t n_handles;   /* = decl.size */
+	uint32_t n_entries;   /* in the active copy */
+	_Atomic uint32_t *last_hit; /* per handle, ms (low 32 bits of the clock); aging tables */
+	uint64_t learned, aged;
+	struct tcopy copy[2];
+	uint8_t *allowed;     /* per action: 0 no, 1 + enum ft_action_scope */
+};
+
+struct group {
+	uint32_t n;
+	struct ft_group_member m[];
+};
+
+/* Replication groups and mirror sessions, per copy. */
+struct gcopy {
+	struct group **groups;
+	uint32_t *mirror_port;
+};
+
+struct counter_cell {
+	_Atomic uint64_t packets;
+	_Atomic uint64_t bytes;
+};
+
+/* What a worker counts; summed by the control thread. */
+struct bank {
+	struct counter_cell **entry; /* per table, per handle */
+	struct counter_cell **cells; /* per counter array, per index */
+	_Atomic uint64_t *hits, *misses; /* per table */
+	_Atomic uint64_t *action_drops;	 /* per action */
+	_Atomic uint64_t drop[FT_DROP_COUNT];
+	_Atomic uint64_t rx, tx, copies, learn_lost, events_lost;
+};
+
+struct learn_req {
+	uint32_t table;
+	uint32_t action;
+	uint8_t key[FT_KEY_BYTES_MAX];
+	uint8_t data[FT_ACTION_DATA_MAX];
+};
+
+struct cnode {
+	struct ft_node n; /* on_action owned by the program */
+};
+
+/* Per-packet state of the packet path. */
+struct pstate {
+	struct ft_pkt *pkt;
+	uint8_t *data;	  /* packet start when parsed */
+	uint16_t payload; /* offset of the payload from 'data' */
+	uint16_t drop;	  /* enum ft_drop once decided */
+	uint32_t node;
+	uint32_t out_port;
+	uint32_t group;	 /* UINT32_MAX: none */
+	uint32_t mirror; /* UINT32_MAX: none */
+	uint16_t rid;
+	uint8_t fate;	 /* FATE_* */
+	uint16_t last_action;
+	uint32_t in_port;
+	uint16_t in_len;
+	uint64_t now;
+	uint8_t *scratch; /* where headers made valid live: scratch_size bytes */
+	uint8_t *hdr[FT_HEADERS_MAX];
+	uint16_t hlen[FT_HEADERS_MAX];
+	uint8_t meta[FT_META_BYTES_MAX];
+};
+
+#define DEPARSE_BUF (64 * 1024)
+
+enum { FATE_NONE, FATE_SEND, FATE_DROP, FATE_GROUP };
+
+struct ft_worker {
+	struct ft_pipeline *pipe;
+	uint32_t index;
+	_Atomic uint64_t busy_gen; /* 0: quiescent; else the gen read at burst start */
+	struct ft_pkt_pool pool;
+	bool has_pool;
+	struct bank bank;
+	uint64_t now;		/* ms, read once per burst */
+	struct ft_trace *trace; /* non-NULL while tracing */
+	uint8_t *scratch;	/* per packet: storage for headers made valid */
+	uint8_t *deparse_buf;	/* DEPARSE_BUF bytes: headers being moved */
+	struct pstate ps[FT_BURST_MAX + 1]; /* the last one for copies in egress */
+	/* learn ring: single producer (this worker), single consumer (control) */
+	struct learn_req *ring;
+	uint32_t ring_size; /* power of two */
+	_Atomic uint32_t ring_head, ring_tail;
+};
+
+struct ft_pipeline {
+	struct ft_program *prog;
+	struct ft_program_info info;
+	struct ft_pipeline_params params;
+	struct ft_parse_cfg parse_cfg;
+	/* headers */
+	uint32_t n_headers;
+	uint16_t hdr_bytes[FT_HEADERS_MAX];
+	uint16_t hdr_scratch[FT_HEADERS_MAX]; /* offset in a packet's scratch area */
+	uint8_t hdr_layer[FT_HEADERS_MAX];
+	uint32_t scratch_size;
+	uint8_t parsed_hdr[FT_L_COUNT]; /* instance of each layer, or 0xff */
+	uint32_t emit[FT_HEADERS_MAX], n_emit;
+	/* metadata */
+	uint16_t *meta_off;
+	uint32_t meta_size;
+	/* actions, tables, control */
+	struct caction *actions;
+	uint32_t n_actions;
+	struct ptable *tables;
+	uint32_t n_tables;
+	struct cnode *nodes[FT_CTL_COUNT];
+	uint32_t n_nodes[FT_CTL_COUNT];
+	struct loc *cond_a, *cond_b; /* per condition (CMP) */
+	/* groups and mirrors */
+	uint32_t n_groups, n_mirrors;
+	struct gcopy gcopy[2];
+	/* counters */
+	uint32_t n_counters;
+	uint32_t *counter_size;
+	/* concurrency */
+	_Atomic uint32_t active;
+	_Atomic uint64_t gen;
+	pthread_mutex_t lock;
+	struct ft_worker **workers;
+	struct bank dead; /* counts of destroyed workers */
+	struct ft_txn *open_txn;
+};
+
+static inline uint8_t *
+slot_ptr(const struct ptable *t, uint32_t idx)
+{
+	return t->slots + (size_t)idx * t->stride;
+}
+
+static inline uint32_t
+slot_handle(const struct ptable *t, uint32_t idx)
+{
+	uint32_t h;
+
+	__builtin_memcpy(&h, slot_ptr(t, idx), 4);
+	return h;
+}
+
+static inline uint16_t
+slot_action(const struct ptable *t, uint32_t idx)
+{
+	uint16_t a;
+
+	__builtin_memcpy(&a, slot_ptr(t, idx) + 4, 2);
+	return a;
+}
+
+#define SLOT_F_LEARNED 1u
+
+uint64_t pipe_now(const struct ft_pipeline *pipe);
+
+/* exec.c */
+int exec_burst(struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n,
+	       struct ft_burst_result *res);
+
+/* Reading and writing operands (exec.c); 'params' is the running action's data. */
+uint64_t loc_read(const struct pstate *ps, const struct loc *l, const uint8_t *params);
+/* Packs the value of 'l' into ceil(bits / 8) bytes at 'out'. */
+void loc_read_bytes(const struct pstate *ps, const struct loc *l, const uint8_t *params,
+		    uint8_t *out);
+
+#endif

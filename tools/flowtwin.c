@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * flowtwin: the offline tool. Part of tools/, the top layer.
+ *
+ *   flowtwin demo [--json]   load the bundled example VTEP pipeline, push
+ *                            example traffic through the software model,
+ *                            print each packet's trace, then the tables with
+ *                            their counters and the drop counters.
+ *
+ * The P4 front end (flowtwin check / trace / stf), the offload compiler
+ * (flowtwin compile / verify) come with their issues; until then those
+ * commands say so.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <flowtwin/pipeline.h>
+#include <flowtwin/program.h>
+#include <flowtwin/trace.h>
+
+#include "example_vtep.h"
+
+static void
+log_stderr(enum ft_log_level level, const char *module, const char *msg, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "%s: %s: %s\n", level == FT_LOG_ERR ? "error" : "warning", module, msg);
+}
+
+static int
+fail(const char *what, const struct ft_error *err)
+{
+	char buf[512];
+
+	ft_error_format(err, buf, sizeof(buf));
+	fprintf(stderr, "flowtwin: %s: %s\n", what, buf);
+	return 1;
+}
+
+/* --- Example traffic ----------------------------------------------------- */
+
+static const uint8_t mac_vm1[6] = {0x02, 0, 0, 0, 0, 0x0a};	/* behind port 1 */
+static const uint8_t mac_vm2[6] = {0x02, 0, 0, 0, 0, 0x0b};	/* behind port 2 */
+static const uint8_t mac_remote[6] = {0x02, 0, 0, 0, 0, 0xc1}; /* behind VTEP 10.0.0.2 */
+static const uint8_t mac_bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t mac_local[6] = {0x02, 0, 0, 0, 0, 0x01};	/* this VTEP */
+static const uint8_t mac_vtep2[6] = {0x02, 0, 0, 0, 0x01, 0x02};
+static const uint8_t mac_vtep3[6] = {0x02, 0, 0, 0, 0x01, 0x03};
+
+static void
+put16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v);
+}
+
+static void
+ipv4_csum(uint8_t *ip)
+{
+	uint32_t sum = 0;
+
+	put16(ip + 10, 0);
+	for (int i = 0; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	put16(ip + 10, ~sum & 0xffff);
+}
+
+/* An Ethernet/IPv4/UDP frame of 'len' bytes (>= 42). Returns len. */
+static uint16_t
+frame(uint8_t *p, uint16_t len, const uint8_t dst[6], const uint8_t src[6], uint32_t sip,
+      uint32_t dip, uint16_t dport)
+{
+	memset(p, 0, len);
+	memcpy(p, dst, 6);
+	memcpy(p + 6, src, 6);
+	put16(p + 12, 0x0800);
+	p[14] = 0x45;
+	put16(p + 16, (uint32_t)len - 14);
+	p[22] = 64;
+	p[23] = 17;
+	put32(p + 26, sip);
+	put32(p + 30, dip);
+	ipv4_csum(p + 14);
+	put16(p + 34, 12345);
+	put16(p + 36, dport);
+	put16(p + 38, (uint32_t)len - 34);
+	return len;
+}
+
+/* A VXLAN packet from VTEP 'sip' carrying 'inner' (inner_len bytes) in 'vni'. */
+static uint16_t
+vxlan(uint8_t *p, uint32_t sip, uint32_t vni, const uint8_t *inner, uint16_t inner_len)
+{
+	uint16_t len = (uint16_t)(50 + inner_len);
+
+	frame(p, len, mac_local, mac_vtep2, sip, 0x0a000001, 4789);
+	p[42] = 0x08;
+	p[46] = (uint8_t)(vni >> 16), p[47] = (uint8_t)(vni >> 8), p[48] = (uint8_t)vni;
+	memcpy(p + 50, inner, inner_len);
+	return len;
+}
+
+/* --- demo ------------------------------------------------------------------ */
+
+struct demo_pkt {
+	const char *what;
+	uint32_t port;
+	uint8_t bytes[256];
+	uint16_t len;
+};
+
+static int
+entries(struct ft_pipeline *pipe, const struct example_vtep *v, struct ft_error *err)
+{
+	struct ft_txn *txn = ft_txn_begin(pipe, err);
+	uint8_t k[16], d[32];
+	int rc = 0;
+
+	if (txn == NULL)
+		return -1;
+#define ADD(tbl, act)                                                                             \
+	do {                                                                                      \
+		struct ft_entry e = {.key = k, .action = (uint32_t)(act), .data = d};             \
+		if (rc == 0)                                                                      \
+			rc = ft_txn_entry_add(txn, (uint32_t)(tbl), &e, err);                     \
+	} while (0)
+	/* port_vni: ports 1 and 2 are access ports of VNI 100; port 0 is the uplink. */
+	put32(k, 1), d[0] = 0, d[1] = 0, d[2] = 100;
+	ADD(v->t_port, v->a_set_vni);
+	put32(k, 2);
+	ADD(v->t_port, v->a_set_vni);
+	put32(k, 0);
+	ADD(v->t_port, v->a_uplink);
+	/* vni_term: VNI 100 terminates here. */
+	k[0] = 0, k[1] = 0, k[2] = 100;
+	ADD(v->t_term, v->a_decap);
+	/* fdb: vm2 behind port 2; the remote host behind VTEP 10.0.0.2. */
+	k[0] = 0, k[1] = 0, k[2] = 100;
+	memcpy(k + 3, mac_vm2, 6);
+	put32(d, 2);
+	ADD(v->t_fdb, v->a_to_port);
+	memcpy(k + 3, mac_remote, 6);
+	memcpy(d, mac_vtep2, 6);
+	put32(d + 6, 0x0a000002);
+	memcpy(d + 10, mac_local, 6);
+	put32(d + 16, 0x0a000001);
+	put32(d + 20, 0);
+	ADD(v->t_fdb, v->a_to_vtep);
+	/* flood_vtep: rid 1 -> VTEP 10.0.0.2, rid 2 -> VTEP 10.0.0.3 (the all-zeros entries). */
+	put16(k, 1);
+	memcpy(d, mac_vtep2, 6);
+	put32(d + 6, 0x0a000002);
+	ADD(v->t_flood, v->a_encap_to);
+	put16(k, 2);
+	memcpy(d, mac_vtep3, 6);
+	put32(d + 6, 0x0a000003);
+	ADD(v->t_flood, v->a_encap_to);
+#undef ADD
+	/* Group 100, the flood list of VNI 100: both access ports and both VTEPs. */
+	struct ft_group_member m[] = {{1, 0}, {2, 0}, {0, 1}, {0, 2}};
+
+	if (rc == 0)
+		rc = ft_txn_group_set(txn, 100, m, 4, err);
+	if (rc < 0) {
+		ft_txn_abort(txn);
+		return rc;
+	}
+	return ft_txn_commit(txn, err);
+}
+
+static int
+dump_entry(uint32_t table, const struct ft_entry_info *e, void *arg)
+{
+	const struct ft_program *prog = arg;
+	struct ft_action_info ai;
+	int ks = ft_program_key_size(prog, table);
+
+	ft_program_action(prog, e->action, &ai);
+	printf("    key=");
+	for (int i = 0; i < ks; i++)
+		printf("%02x", e->key[i]);
+	printf(" action=%s packets=%" PRIu64 " bytes=%" PRIu64 "\n", ai.name, e->packets,
+	       e->bytes);
+	return 0;
+}
+
+static int
+cmd_demo(int json)
+{
+	struct ft_error err = {0};
+	struct example_vtep v;
+	struct ft_pipeline *pipe;
+	struct ft_pkt_pool pool;
+	struct ft_pkt_pool_simple *sp;
+	struct ft_worker *w;
+	struct ft_trace *trace;
+	static struct ft_burst_result res;
+	static struct demo_pkt pk[8];
+	uint8_t inner[128];
+	uint32_t n = 0;
+
+	if (example_vtep_build(&v, &err) < 0)
+		return fail("building the example pipeline", &err);
+	pipe = ft_pipeline_create(v.prog, NULL, &err);
+	if (pipe == NULL) {
+		ft_program_destroy(v.prog);
+		return fail("loading the example pipeline", &err);
+	}
+	if (entries(pipe, &v, &err) < 0) {
+		ft_pipeline_destroy(pipe);
+		return fail("adding the example entries", &err);
+	}
+	sp = ft_pkt_pool_simple_create(64, 2048, &pool);
+	w = ft_worker_create(pipe, &pool, &err);
+	trace = ft_trace_create();
+	if (sp == NULL || w == NULL || trace == NULL) {
+		fprintf(stderr, "flowtwin: out of memory\n");
+		return 1;
+	}
+
+	pk[n] = (struct demo_pkt){"vm1 -> vm2, a local port", 1};
+	pk[n].len = frame(pk[n].bytes, 60, mac_vm2, mac_vm1, 0xc0a80a01, 0xc0a80a02, 80);
+	n++;
+	pk[n] = (struct demo_pkt){"vm1 -> remote host: encapsulated to VTEP 10.0.0.2", 1};
+	pk[n].len = frame(pk[n].bytes, 60, mac_remote, mac_vm1, 0xc0a80a01, 0xc0a80a09, 80);
+	n++;
+	pk[n] = (struct demo_pkt){"vm1 broadcasts: flooded to vm2 and both VTEPs", 1};
+	pk[n].len = frame(pk[n].bytes, 60, mac_bcast, mac_vm1, 0xc0a80a01, 0xffffffff, 67);
+	n++;
+	pk[n] = (struct demo_pkt){"VXLAN from 10.0.0.2 to vm2: decapsulated", 0};
+	pk[n].len = vxlan(pk[n].bytes, 0x0a000002, 100, inner,
+			  frame(inner, 60, mac_vm2, mac_remote, 0xc0a80a09, 0xc0a80a02, 80));
+	n++;
+	pk[n] = (struct demo_pkt){"VXLAN broadcast from 10.0.0.2: to local ports only", 0};
+	pk[n].len = vxlan(pk[n].bytes, 0x0a000002, 100, inner,
+			  frame(inner, 60, mac_bcast, mac_remote, 0xc0a80a09, 0xffffffff, 67));
+	n++;
+	pk[n] = (struct demo_pkt){"VXLAN in an unknown VNI: dropped", 0};
+	pk[n].len = vxlan(pk[n].bytes, 0x0a000002, 999, inner,
+			  frame(inner, 60, mac_vm2, mac_remote, 0xc0a80a09, 0xc0a80a02, 80));
+	n++;
+	pk[n] = (struct demo_pkt){"a truncated IPv4 packet: dropped by the parser", 1};
+	pk[n].len = frame(pk[n].bytes, 60, mac_vm2, mac_vm1, 0xc0a80a01, 0xc0a80a02, 80);
+	pk[n].len = 30;
+	n++;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct ft_pkt *p = pool.alloc(pool.arg, 2048);
+		char *text;
+
+		p->data_off = FT_PKT_HEADROOM;
+		p->len = pk[i].len;
+		p->in_port = pk[i].port;
+		memcpy(p->buf + p->data_off, pk[i].bytes, pk[i].len);
+		ft_trace_reset(trace);
+		ft_worker_trace(w, p, trace, &res);
+		text = json ? ft_trace_json(trace, pipe) : ft_trace_text(trace, pipe);
+		if (!json)
+			printf("=== %u. %s\n", i + 1, pk[i].what);
+		printf("%s\n", text ? text : "(out of memory)");
+		free(text);
+		for (uint32_t t = 0; t < res.n_tx; t++)
+			if (res.tx[t].pkt != p)
+				pool.free(pool.arg, res.tx[t].pkt);
+		pool.free(pool.arg, p);
+	}
+	if (json)
+		goto out;
+
+	/* Tables and counters. */
+	printf("=== tables\n");
+	for (uint32_t t = 0; t < 4; t++) {
+		struct ft_table_decl td;
+		struct ft_table_stats ts;
+
+		ft_program_table(ft_pipeline_program(pipe), t, &td);
+		ft_pipeline_table_stats(pipe, t, &ts);
+		printf("  %s: %u entries, %" PRIu64 " hits, %" PRIu64 " misses\n", td.name,
+		       ts.entries, ts.hits, ts.misses);
+		ft_pipeline_table_walk(pipe, t, dump_entry, (void *)ft_pipeline_program(pipe));
+	}
+	struct ft_stats st;
+
+	ft_pipeline_stats(pipe, &st);
+	printf("=== counters\n  rx %" PRIu64 ", tx %" PRIu64 " (copies %" PRIu64 ")\n", st.rx,
+	       st.tx, st.copies);
+	for (int r = 1; r < FT_DROP_COUNT; r++)
+		if (st.drop[r])
+			printf("  drop %-16s %" PRIu64 "  (%s)\n", ft_drop_name((unsigned int)r),
+			       st.drop[r], ft_drop_sentence((unsigned int)r));
+	{
+		struct ft_program_info pi;
+
+		ft_program_info(ft_pipeline_program(pipe), &pi);
+		for (uint32_t a = 0; a < pi.n_actions; a++) {
+			uint64_t d = ft_pipeline_action_drops(pipe, a);
+			struct ft_action_info ai;
+
+			ft_program_action(ft_pipeline_program(pipe), a, &ai);
+			if (d)
+				printf("  dropped by action %-20s %" PRIu64 "\n", ai.name, d);
+		}
+	}
+out:
+	ft_trace_destroy(trace);
+	ft_worker_destroy(w);
+	ft_pkt_pool_simple_destroy(sp);
+	ft_pipeline_destroy(pipe);
+	return 0;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: flowtwin demo [--json]\n"
+		   "  demo   run example traffic through the bundled example VTEP pipeline\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	ft_log_set_sink(log_stderr, NULL);
+	ft_log_set_level(FT_LOG_WARNING);
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "demo") == 0)
+		return cmd_demo(argc > 2 && strcmp(argv[2], "--json") == 0);
+	if (!strcmp(argv[1], "check") || !strcmp(argv[1], "trace") || !strcmp(argv[1], "stf") ||
+	    !strcmp(argv[1], "compile") || !strcmp(argv[1], "verify")) {
+		fprintf(stderr, "flowtwin: '%s' is not supported yet: it needs the P4 front end "
+				"or the offload compiler, which are not built yet\n",
+			argv[1]);
+		return 2;
+	}
+	fprintf(stderr, "flowtwin: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
