@@ -391,8 +391,9 @@ ctl_name(uint32_t ctl)
 }
 
 /*
- * The action a DROP names, for the reasons decided by the program: its name,
- * "#N" for an id out of range, nothing for "no action ran".
+ * Whether a DROP names an action: only for the reasons the program decides,
+ * and not when no action ran (UINT16_MAX or UINT32_MAX). An id out of range
+ * still names one, as "#N".
  */
 static bool
 drop_has_action(const struct tr_rec *r)
@@ -807,10 +808,15 @@ struct shape {
 	uint32_t port, rid; /* at a start: the member, UINT32_MAX when not recorded */
 };
 
+/*
+ * A DROP is either the packet's verdict or a drop_packet() call inside an
+ * action; exec.c marks the latter with c = 1 (d = 1 is taken to mean the
+ * same).
+ */
 static bool
 is_final_drop(const struct tr_rec *r)
 {
-	return r->kind == TR_DROP && r->c == 0;
+	return r->kind == TR_DROP && r->c == 0 && r->d == 0;
 }
 
 /* The member a copy starting at record i is for: its egress CONTROL, else its OUTPUT. */
@@ -1068,8 +1074,9 @@ text_learn(struct text *x, const struct tr_rec *r)
 }
 
 /*
- * One record. 'level' is where the control's nodes go; 'eff' where the
- * effects of the current action go.
+ * One record, as one line (two for a table). Sections start at 'base' (2
+ * inside a copy), a control's nodes at base + 1, and the effects of the
+ * action running now at *eff, which the record may move.
  */
 static void
 text_rec(struct text *x, const struct tr_rec *r, unsigned int base, unsigned int *eff)
