@@ -640,11 +640,13 @@ pipeline_free(struct ft_pipeline *pipe, bool free_prog)
 	free(pipe->cond_a);
 	free(pipe->cond_b);
 	free(pipe->meta_off);
+	/* The copies share their groups but for changes in flight: free each once. */
+	for (uint32_t g = 0; pipe->gcopy[0].groups && g < pipe->n_groups; g++) {
+		if (pipe->gcopy[1].groups && pipe->gcopy[1].groups[g] != pipe->gcopy[0].groups[g])
+			free(pipe->gcopy[1].groups[g]);
+		free(pipe->gcopy[0].groups[g]);
+	}
 	for (int c = 0; c < 2; c++) {
-		if (pipe->gcopy[c].groups)
-			for (uint32_t g = 0; g < pipe->n_groups; g++)
-				if (c == 0 || pipe->gcopy[1].groups[g] != pipe->gcopy[0].groups[g])
-					free(pipe->gcopy[c].groups[g]);
 		free(pipe->gcopy[c].groups);
 		free(pipe->gcopy[c].mirror_port);
 	}
@@ -987,6 +989,20 @@ dup_bytes(const uint8_t *p, uint32_t n)
 	return q;
 }
 
+/*
+ * A copy of an action's 'size' bytes of data (zeros if 'data' is NULL),
+ * padded with zeros to the table's slot size 'max'.
+ */
+static uint8_t *
+data_dup(const uint8_t *data, uint32_t size, uint32_t max)
+{
+	uint8_t *q = calloc(1, max > size ? max : (size ? size : 1));
+
+	if (q != NULL && data != NULL)
+		memcpy(q, data, size);
+	return q;
+}
+
 /* Does a right-aligned value of 'bits' bits in ceil(bits / 8) bytes fit? */
 static bool
 fits(const uint8_t *p, uint32_t bits)
@@ -1089,7 +1105,12 @@ stage_entry(struct ft_txn *txn, uint32_t table, const struct ft_entry *e, bool n
 	}
 	op->table = table;
 	op->action = e->action;
-	op->key = dup_bytes(e->key, t->key_stride);
+	op->key = malloc(t->key_stride);
+	if (op->key != NULL) {
+		memset(op->key, 0, t->key_stride);
+		if (e->key)
+			memcpy(op->key, e->key, t->key_size);
+	}
 	op->mask = t->wildcard ? malloc(t->key_stride) : NULL;
 	if (op->key == NULL || (t->wildcard && op->mask == NULL))
 		goto oom;
@@ -1119,11 +1140,9 @@ stage_entry(struct ft_txn *txn, uint32_t table, const struct ft_entry *e, bool n
 	if (need_action) {
 		uint32_t size = pipe->actions[e->action].data_size;
 
-		op->data = dup_bytes(e->data, t->data_max > size ? t->data_max : size);
+		op->data = data_dup(e->data, size, t->data_max);
 		if (op->data == NULL)
 			goto oom;
-		if (t->data_max > size)
-			memset(op->data + size, 0, t->data_max - size);
 	}
 	return 0;
 oom:
@@ -1208,14 +1227,10 @@ ft_txn_default_set(struct ft_txn *txn, uint32_t table, uint32_t action, const ui
 		return rc;
 	if ((op = txn_push(txn, err)) == NULL)
 		return -ENOMEM;
-	op->data = dup_bytes(data, t->data_max > pipe->actions[action].data_size
-					   ? t->data_max
-					   : pipe->actions[action].data_size);
+	op->data = data_dup(data, pipe->actions[action].data_size, t->data_max);
 	if (op->data == NULL)
 		return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, NULL,
 				    "out of memory");
-	if (data == NULL)
-		memset(op->data, 0, t->data_max);
 	op->kind = TX_DEFAULT;
 	op->table = table;
 	op->action = action;
