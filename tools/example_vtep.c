@@ -25,6 +25,8 @@
  */
 #include <string.h>
 
+#include <flowtwin/pipeline.h>
+
 #include "example_vtep.h"
 
 static const struct ft_field_decl eth_f[] = {{"dst_addr", 48}, {"src_addr", 48}, {"ether_type", 16}};
@@ -343,4 +345,78 @@ fail:
 	ft_program_destroy(v->prog);
 	v->prog = NULL;
 	return b.rc;
+}
+
+static void
+put16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v);
+}
+
+int
+example_vtep_populate(struct ft_pipeline *pipe, const struct example_vtep *v,
+		      struct ft_error *err)
+{
+	struct ft_txn *txn = ft_txn_begin(pipe, err);
+	uint8_t k[16], d[32];
+	int rc = 0;
+
+	if (txn == NULL)
+		return -1;
+#define ADD(tbl, act)                                                                             \
+	do {                                                                                      \
+		struct ft_entry e = {.key = k, .action = (uint32_t)(act), .data = d};             \
+		if (rc == 0)                                                                      \
+			rc = ft_txn_entry_add(txn, (uint32_t)(tbl), &e, err);                     \
+	} while (0)
+	/* port_vni: ports 1 and 2 are access ports of VNI 100; port 0 is the uplink. */
+	put32(k, 1), d[0] = 0, d[1] = 0, d[2] = 100;
+	ADD(v->t_port, v->a_set_vni);
+	put32(k, 2);
+	ADD(v->t_port, v->a_set_vni);
+	put32(k, 0);
+	ADD(v->t_port, v->a_uplink);
+	/* vni_term: VNI 100 terminates here. */
+	k[0] = 0, k[1] = 0, k[2] = 100;
+	ADD(v->t_term, v->a_decap);
+	/* fdb: vm2 behind port 2; the remote host behind VTEP 10.0.0.2. */
+	k[0] = 0, k[1] = 0, k[2] = 100;
+	memcpy(k + 3, EX_MAC_VM2, 6);
+	put32(d, 2);
+	ADD(v->t_fdb, v->a_to_port);
+	memcpy(k + 3, EX_MAC_REMOTE, 6);
+	memcpy(d, EX_MAC_VTEP2, 6);
+	put32(d + 6, 0x0a000002);
+	memcpy(d + 10, EX_MAC_LOCAL, 6);
+	put32(d + 16, 0x0a000001);
+	put32(d + 20, 0);
+	ADD(v->t_fdb, v->a_to_vtep);
+	/* flood_vtep: rid 1 -> VTEP 10.0.0.2, rid 2 -> VTEP 10.0.0.3 (the all-zeros entries). */
+	put16(k, 1);
+	memcpy(d, EX_MAC_VTEP2, 6);
+	put32(d + 6, 0x0a000002);
+	ADD(v->t_flood, v->a_encap_to);
+	put16(k, 2);
+	memcpy(d, EX_MAC_VTEP3, 6);
+	put32(d + 6, 0x0a000003);
+	ADD(v->t_flood, v->a_encap_to);
+#undef ADD
+	/* Group 100, the flood list of VNI 100: both access ports and both VTEPs. */
+	struct ft_group_member m[] = {{1, 0}, {2, 0}, {0, 1}, {0, 2}};
+
+	if (rc == 0)
+		rc = ft_txn_group_set(txn, 100, m, 4, err);
+	if (rc < 0) {
+		ft_txn_abort(txn);
+		return rc;
+	}
+	return ft_txn_commit(txn, err);
 }

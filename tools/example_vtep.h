@@ -5,7 +5,19 @@
 #ifndef FT_TOOLS_EXAMPLE_VTEP_H
 #define FT_TOOLS_EXAMPLE_VTEP_H
 
+#include <stdint.h>
+
+#include <flowtwin/pipeline.h>
 #include <flowtwin/program.h>
+
+/* The example's hosts: behind access ports 1 and 2, behind VTEP 10.0.0.2. */
+static const uint8_t EX_MAC_VM1[6] = {0x02, 0, 0, 0, 0, 0x0a};
+static const uint8_t EX_MAC_VM2[6] = {0x02, 0, 0, 0, 0, 0x0b};
+static const uint8_t EX_MAC_REMOTE[6] = {0x02, 0, 0, 0, 0, 0xc1};
+/* This VTEP (10.0.0.1) and the remote VTEPs 10.0.0.2 and 10.0.0.3. */
+static const uint8_t EX_MAC_LOCAL[6] = {0x02, 0, 0, 0, 0, 0x01};
+static const uint8_t EX_MAC_VTEP2[6] = {0x02, 0, 0, 0, 0x01, 0x02};
+static const uint8_t EX_MAC_VTEP3[6] = {0x02, 0, 0, 0, 0x01, 0x03};
 
 /* The program and the ids of its objects. */
 struct example_vtep {
@@ -23,5 +35,14 @@ struct example_vtep {
  * negative errno with 'err' set.
  */
 int example_vtep_build(struct example_vtep *v, struct ft_error *err);
+
+/*
+ * Adds the example's entries in one transaction: ports 1 and 2 are access
+ * ports of VNI 100 and port 0 the uplink; VNI 100 terminates here; vm2 is
+ * behind port 2 and the remote host behind VTEP 10.0.0.2; group 100 floods
+ * to both access ports and (rid 1, 2) to VTEPs 10.0.0.2 and 10.0.0.3.
+ */
+int example_vtep_populate(struct ft_pipeline *pipe, const struct example_vtep *v,
+			  struct ft_error *err);
 
 #endif

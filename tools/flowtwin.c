@@ -42,13 +42,7 @@ fail(const char *what, const struct ft_error *err)
 
 /* --- Example traffic ----------------------------------------------------- */
 
-static const uint8_t mac_vm1[6] = {0x02, 0, 0, 0, 0, 0x0a};	/* behind port 1 */
-static const uint8_t mac_vm2[6] = {0x02, 0, 0, 0, 0, 0x0b};	/* behind port 2 */
-static const uint8_t mac_remote[6] = {0x02, 0, 0, 0, 0, 0xc1}; /* behind VTEP 10.0.0.2 */
 static const uint8_t mac_bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-static const uint8_t mac_local[6] = {0x02, 0, 0, 0, 0, 0x01};	/* this VTEP */
-static const uint8_t mac_vtep2[6] = {0x02, 0, 0, 0, 0x01, 0x02};
-static const uint8_t mac_vtep3[6] = {0x02, 0, 0, 0, 0x01, 0x03};
 
 static void
 put16(uint8_t *p, uint32_t v)
@@ -105,7 +99,7 @@ vxlan(uint8_t *p, uint32_t sip, uint32_t vni, const uint8_t *inner, uint16_t inn
 {
 	uint16_t len = (uint16_t)(50 + inner_len);
 
-	frame(p, len, mac_local, mac_vtep2, sip, 0x0a000001, 4789);
+	frame(p, len, EX_MAC_LOCAL, EX_MAC_VTEP2, sip, 0x0a000001, 4789);
 	p[42] = 0x08;
 	p[46] = (uint8_t)(vni >> 16), p[47] = (uint8_t)(vni >> 8), p[48] = (uint8_t)vni;
 	memcpy(p + 50, inner, inner_len);
@@ -120,65 +114,6 @@ struct demo_pkt {
 	uint8_t bytes[256];
 	uint16_t len;
 };
-
-static int
-entries(struct ft_pipeline *pipe, const struct example_vtep *v, struct ft_error *err)
-{
-	struct ft_txn *txn = ft_txn_begin(pipe, err);
-	uint8_t k[16], d[32];
-	int rc = 0;
-
-	if (txn == NULL)
-		return -1;
-#define ADD(tbl, act)                                                                             \
-	do {                                                                                      \
-		struct ft_entry e = {.key = k, .action = (uint32_t)(act), .data = d};             \
-		if (rc == 0)                                                                      \
-			rc = ft_txn_entry_add(txn, (uint32_t)(tbl), &e, err);                     \
-	} while (0)
-	/* port_vni: ports 1 and 2 are access ports of VNI 100; port 0 is the uplink. */
-	put32(k, 1), d[0] = 0, d[1] = 0, d[2] = 100;
-	ADD(v->t_port, v->a_set_vni);
-	put32(k, 2);
-	ADD(v->t_port, v->a_set_vni);
-	put32(k, 0);
-	ADD(v->t_port, v->a_uplink);
-	/* vni_term: VNI 100 terminates here. */
-	k[0] = 0, k[1] = 0, k[2] = 100;
-	ADD(v->t_term, v->a_decap);
-	/* fdb: vm2 behind port 2; the remote host behind VTEP 10.0.0.2. */
-	k[0] = 0, k[1] = 0, k[2] = 100;
-	memcpy(k + 3, mac_vm2, 6);
-	put32(d, 2);
-	ADD(v->t_fdb, v->a_to_port);
-	memcpy(k + 3, mac_remote, 6);
-	memcpy(d, mac_vtep2, 6);
-	put32(d + 6, 0x0a000002);
-	memcpy(d + 10, mac_local, 6);
-	put32(d + 16, 0x0a000001);
-	put32(d + 20, 0);
-	ADD(v->t_fdb, v->a_to_vtep);
-	/* flood_vtep: rid 1 -> VTEP 10.0.0.2, rid 2 -> VTEP 10.0.0.3 (the all-zeros entries). */
-	put16(k, 1);
-	memcpy(d, mac_vtep2, 6);
-	put32(d + 6, 0x0a000002);
-	ADD(v->t_flood, v->a_encap_to);
-	put16(k, 2);
-	memcpy(d, mac_vtep3, 6);
-	put32(d + 6, 0x0a000003);
-	ADD(v->t_flood, v->a_encap_to);
-#undef ADD
-	/* Group 100, the flood list of VNI 100: both access ports and both VTEPs. */
-	struct ft_group_member m[] = {{1, 0}, {2, 0}, {0, 1}, {0, 2}};
-
-	if (rc == 0)
-		rc = ft_txn_group_set(txn, 100, m, 4, err);
-	if (rc < 0) {
-		ft_txn_abort(txn);
-		return rc;
-	}
-	return ft_txn_commit(txn, err);
-}
 
 static int
 dump_entry(uint32_t table, const struct ft_entry_info *e, void *arg)
@@ -218,7 +153,7 @@ cmd_demo(int json)
 		ft_program_destroy(v.prog);
 		return fail("loading the example pipeline", &err);
 	}
-	if (entries(pipe, &v, &err) < 0) {
+	if (example_vtep_populate(pipe, &v, &err) < 0) {
 		ft_pipeline_destroy(pipe);
 		return fail("adding the example entries", &err);
 	}
@@ -231,28 +166,28 @@ cmd_demo(int json)
 	}
 
 	pk[n] = (struct demo_pkt){"vm1 -> vm2, a local port", 1};
-	pk[n].len = frame(pk[n].bytes, 60, mac_vm2, mac_vm1, 0xc0a80a01, 0xc0a80a02, 80);
+	pk[n].len = frame(pk[n].bytes, 60, EX_MAC_VM2, EX_MAC_VM1, 0xc0a80a01, 0xc0a80a02, 80);
 	n++;
 	pk[n] = (struct demo_pkt){"vm1 -> remote host: encapsulated to VTEP 10.0.0.2", 1};
-	pk[n].len = frame(pk[n].bytes, 60, mac_remote, mac_vm1, 0xc0a80a01, 0xc0a80a09, 80);
+	pk[n].len = frame(pk[n].bytes, 60, EX_MAC_REMOTE, EX_MAC_VM1, 0xc0a80a01, 0xc0a80a09, 80);
 	n++;
 	pk[n] = (struct demo_pkt){"vm1 broadcasts: flooded to vm2 and both VTEPs", 1};
-	pk[n].len = frame(pk[n].bytes, 60, mac_bcast, mac_vm1, 0xc0a80a01, 0xffffffff, 67);
+	pk[n].len = frame(pk[n].bytes, 60, mac_bcast, EX_MAC_VM1, 0xc0a80a01, 0xffffffff, 67);
 	n++;
 	pk[n] = (struct demo_pkt){"VXLAN from 10.0.0.2 to vm2: decapsulated", 0};
 	pk[n].len = vxlan(pk[n].bytes, 0x0a000002, 100, inner,
-			  frame(inner, 60, mac_vm2, mac_remote, 0xc0a80a09, 0xc0a80a02, 80));
+			  frame(inner, 60, EX_MAC_VM2, EX_MAC_REMOTE, 0xc0a80a09, 0xc0a80a02, 80));
 	n++;
 	pk[n] = (struct demo_pkt){"VXLAN broadcast from 10.0.0.2: to local ports only", 0};
 	pk[n].len = vxlan(pk[n].bytes, 0x0a000002, 100, inner,
-			  frame(inner, 60, mac_bcast, mac_remote, 0xc0a80a09, 0xffffffff, 67));
+			  frame(inner, 60, mac_bcast, EX_MAC_REMOTE, 0xc0a80a09, 0xffffffff, 67));
 	n++;
 	pk[n] = (struct demo_pkt){"VXLAN in an unknown VNI: dropped", 0};
 	pk[n].len = vxlan(pk[n].bytes, 0x0a000002, 999, inner,
-			  frame(inner, 60, mac_vm2, mac_remote, 0xc0a80a09, 0xc0a80a02, 80));
+			  frame(inner, 60, EX_MAC_VM2, EX_MAC_REMOTE, 0xc0a80a09, 0xc0a80a02, 80));
 	n++;
 	pk[n] = (struct demo_pkt){"a truncated IPv4 packet: dropped by the parser", 1};
-	pk[n].len = frame(pk[n].bytes, 60, mac_vm2, mac_vm1, 0xc0a80a01, 0xc0a80a02, 80);
+	pk[n].len = frame(pk[n].bytes, 60, EX_MAC_VM2, EX_MAC_VM1, 0xc0a80a01, 0xc0a80a02, 80);
 	pk[n].len = 30;
 	n++;
 

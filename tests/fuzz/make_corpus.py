@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Writes the seed corpus of fuzz_parse (tests/fuzz/corpus/parse): one small,
-well-formed packet for each protocol combination the parser knows, and one
-input that starts with the bytes fuzz_parse turns into a configuration.
+"""Writes the seed corpora of the fuzz targets:
+- corpus/parse, for fuzz_parse: one small, well-formed packet for each
+  protocol combination the parser knows, and one input that starts with the
+  bytes fuzz_parse turns into a configuration;
+- corpus/pipeline, for fuzz_pipeline: the example VTEP's traffic (an input
+  port, a headroom and two split bytes, then the packet), and every parse
+  seed from the uplink and from an access port.
 
-Usage: tests/fuzz/make_corpus.py [output directory]
+Usage: tests/fuzz/make_corpus.py
 """
 import os
 import struct
@@ -102,13 +106,40 @@ def seeds():
     yield "cfg_vxlan_8472", cfg + eth(0x0800) + ipv4(17, udp(50000, 8472, vxlan(9, inner_v4_udp)))
 
 
-def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "corpus",
-                                                             "parse")
-    os.makedirs(out, exist_ok=True)
+def pipeline_seeds():
+    """The example VTEP (tools/example_vtep.c): access ports 1 and 2 in VNI 100,
+    the uplink 0; vm1 02:..:0a, vm2 02:..:0b, a remote host 02:..:c1."""
+    vm1, vm2 = bytes.fromhex("02000000000a"), bytes.fromhex("02000000000b")
+    remote, bcast = bytes.fromhex("0200000000c1"), b"\xff" * 6
+    data = bytes(range(18))
+
+    def frame(dst, src):
+        return eth(0x0800, dst, src) + ipv4(17, udp(1000, 80, data))
+
+    def prefix(port, split=0):
+        return bytes((port, 128, split, 0))
+
+    yield "to_local", prefix(1) + frame(vm2, vm1)
+    yield "to_vtep", prefix(1) + frame(remote, vm1)
+    yield "flood", prefix(1) + frame(bcast, vm1)
+    yield "burst_of_two", prefix(1, 128) + frame(remote, vm1) + frame(bcast, vm1)
+    for name, inner in (("decap", frame(vm2, remote)), ("decap_flood", frame(bcast, remote))):
+        yield name, prefix(0) + eth(0x0800) + ipv4(17, udp(50000, 4789, vxlan(100, inner)))
+    yield "no_headroom", bytes((1, 0, 0, 0)) + frame(remote, vm1)
     for name, pkt in seeds():
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(pkt)
+        if not name.startswith("cfg_"):
+            yield "uplink_" + name, prefix(0) + pkt
+            yield "access_" + name, prefix(1) + pkt
+
+
+def main():
+    here = os.path.join(os.path.dirname(__file__), "corpus")
+    for sub, gen in (("parse", seeds), ("pipeline", pipeline_seeds)):
+        out = os.path.join(here, sub)
+        os.makedirs(out, exist_ok=True)
+        for name, pkt in gen():
+            with open(os.path.join(out, name), "wb") as f:
+                f.write(pkt)
 
 
 if __name__ == "__main__":
