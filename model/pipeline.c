@@ -389,6 +389,27 @@ action_compile(struct ft_pipeline *pipe, uint32_t id, struct caction *ca, struct
 
 /* --- Tables --------------------------------------------------------------- */
 
+/*
+ * Free slots form a stack linked through their first 4 bytes (a used slot's
+ * handle): no reader sees a slot between its release and its reuse.
+ */
+static uint32_t
+slot_alloc(struct ptable *t)
+{
+	uint32_t s = t->free_slot;
+
+	if (s != MT_MISS)
+		t->free_slot = slot_handle(t, s);
+	return s;
+}
+
+static void
+slot_release(struct ptable *t, uint32_t s)
+{
+	memcpy(slot_ptr(t, s), &t->free_slot, 4);
+	t->free_slot = s;
+}
+
 static int
 table_compile(struct ft_pipeline *pipe, uint32_t id, struct ptable *t, struct ft_error *err)
 {
@@ -435,22 +456,25 @@ table_compile(struct ft_pipeline *pipe, uint32_t id, struct ptable *t, struct ft
 	t->prio_off = t->mask_off + (t->wildcard ? t->key_stride : 0);
 	t->data_off = t->prio_off + (t->wildcard ? 8 : 0);
 	t->stride = ALIGN8(t->data_off + t->data_max);
-	t->n_handles = t->decl.size;
-	/* Room for the entries, for the new slots of in-flight modifies, and the defaults. */
+	/*
+	 * Room for the entries, for the new slots of in-flight modifies, and the defaults;
+	 * handles likewise, for adds that follow deletes in one transaction (a deleted
+	 * entry's handle is freed only after the grace period).
+	 */
 	extra = t->decl.size / 16 > 16 ? t->decl.size / 16 : 16;
 	t->n_slots = t->decl.size + extra + 2;
+	t->n_handles = t->decl.size + extra;
 	t->slots = calloc(t->n_slots, t->stride);
-	t->free_slots = malloc(sizeof(uint32_t) * t->n_slots);
 	t->free_handles = malloc(sizeof(uint32_t) * t->n_handles);
 	if (t->decl.idle_timeout_ms)
 		t->last_hit = calloc(t->n_handles, sizeof(*t->last_hit));
-	if (t->slots == NULL || t->free_slots == NULL || t->free_handles == NULL ||
+	if (t->slots == NULL || t->free_handles == NULL ||
 	    (t->decl.idle_timeout_ms && t->last_hit == NULL))
 		return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, id, t->name,
 				    "out of memory for %u entries", t->decl.size);
-	for (uint32_t i = 0; i < t->n_slots; i++)
-		t->free_slots[i] = t->n_slots - 1 - i;
-	t->n_free_slots = t->n_slots;
+	t->free_slot = MT_MISS;
+	for (uint32_t i = t->n_slots; i-- > 0;)
+		slot_release(t, i);
 	for (uint32_t i = 0; i < t->n_handles; i++)
 		t->free_handles[i] = t->n_handles - 1 - i;
 	t->n_free_handles = t->n_handles;
@@ -475,7 +499,7 @@ table_compile(struct ft_pipeline *pipe, uint32_t id, struct ptable *t, struct ft
 	}
 	/* The default action: one slot both copies share until a commit changes it. */
 	{
-		uint32_t s = t->free_slots[--t->n_free_slots];
+		uint32_t s = slot_alloc(t);
 		uint8_t *p = slot_ptr(t, s);
 		uint16_t act = (uint16_t)t->decl.default_action;
 		uint32_t handle = UINT32_MAX;
@@ -498,7 +522,6 @@ table_free(struct ptable *t)
 	free(t->keys);
 	free(t->allowed);
 	free(t->slots);
-	free(t->free_slots);
 	free(t->free_handles);
 	free(t->last_hit);
 }
@@ -857,8 +880,7 @@ ft_pipeline_table_memory(const struct ft_pipeline *pipe, uint32_t table)
 	if (table >= pipe->n_tables)
 		return 0;
 	t = &pipe->tables[table];
-	bytes = (uint64_t)t->n_slots * t->stride + (uint64_t)t->n_handles * sizeof(uint32_t) +
-		(uint64_t)t->n_slots * sizeof(uint32_t);
+	bytes = (uint64_t)t->n_slots * t->stride + (uint64_t)t->n_handles * sizeof(uint32_t);
 	if (t->last_hit)
 		bytes += (uint64_t)t->n_handles * sizeof(*t->last_hit);
 	for (int c = 0; c < 2; c++)
@@ -1303,18 +1325,6 @@ find(const struct ptable *t, int c, const struct txn_op *op)
 	return mt_find(t->copy[c].mt, op->key, op->mask, op->priority);
 }
 
-static uint32_t
-slot_alloc(struct ptable *t)
-{
-	return t->n_free_slots ? t->free_slots[--t->n_free_slots] : MT_MISS;
-}
-
-static void
-slot_release(struct ptable *t, uint32_t s)
-{
-	t->free_slots[t->n_free_slots++] = s;
-}
-
 static void
 slot_fill(struct ptable *t, uint32_t s, uint32_t handle, const struct txn_op *op)
 {
@@ -1348,10 +1358,10 @@ apply_first(struct ft_pipeline *pipe, int c, struct txn_op *op, uint32_t index,
 		if (find(t, c, op) != MT_MISS)
 			return ft_error_set(err, -EEXIST, FT_ERR_ENTRY, index, t->name,
 					    "an entry with this key already exists");
-		if (t->n_free_handles == 0 || t->n_entries >= t->decl.size)
+		if (t->n_entries >= t->decl.size)
 			return ft_error_set(err, -ENOSPC, FT_ERR_ENTRY, index, t->name,
 					    "table full (%u entries)", t->decl.size);
-		if ((s = slot_alloc(t)) == MT_MISS)
+		if (t->n_free_handles == 0 || (s = slot_alloc(t)) == MT_MISS)
 			return ft_error_set(err, -ENOSPC, FT_ERR_ENTRY, index, t->name,
 					    "too many changes to a full table in one transaction");
 		slot_fill(t, s, t->free_handles[--t->n_free_handles], op);
@@ -1859,6 +1869,10 @@ ft_pipeline_learn(struct ft_pipeline *pipe, ft_entry_fn fn, void *arg, struct ft
 	uint32_t n = 0, cap = 0, added = 0;
 	int rc = 0;
 
+	/* Open the transaction first: when another is open, the requests stay queued. */
+	txn = ft_txn_begin(pipe, err);
+	if (txn == NULL)
+		return -EBUSY;
 	pthread_mutex_lock(&pipe->lock);
 	for (uint32_t i = 0; i < pipe->params.n_workers_max; i++) {
 		struct ft_worker *w = pipe->workers[i];
@@ -1884,14 +1898,11 @@ ft_pipeline_learn(struct ft_pipeline *pipe, ft_entry_fn fn, void *arg, struct ft
 		atomic_store_explicit(&w->ring_tail, tail, memory_order_release);
 	}
 	pthread_mutex_unlock(&pipe->lock);
-	if (n == 0)
+	if (n == 0) {
+		ft_txn_abort(txn);
 		return 0;
-	qsort_r(reqs, n, sizeof(*reqs), cmp_learn, pipe);
-	txn = ft_txn_begin(pipe, err);
-	if (txn == NULL) {
-		free(reqs);
-		return -EBUSY;
 	}
+	qsort_r(reqs, n, sizeof(*reqs), cmp_learn, pipe);
 	for (uint32_t i = 0; i < n; i++) {
 		struct ptable *t = &pipe->tables[reqs[i].table];
 		struct ft_entry e = {.key = reqs[i].key, .action = reqs[i].action,

@@ -14,6 +14,7 @@
  * default action. pipe->active says which copy workers read. An entry slot:
  *
  *	+0  uint32_t handle   stable id: counters and idle times are per handle
+ *	                      (in a free slot: the next free slot)
  *	+4  uint16_t action
  *	+6  uint16_t flags    SLOT_F_*
  *	+8  key (key_size, padded to 8)
@@ -141,11 +142,10 @@ struct ptable {
 	uint8_t *slots;
 	uint32_t stride, n_slots;
 	uint32_t key_off, mask_off, prio_off, data_off;
-	uint32_t *free_slots; /* stack */
-	uint32_t n_free_slots;
+	uint32_t free_slot;     /* first free slot, MT_MISS if none (see slot_alloc()) */
 	uint32_t *free_handles; /* stack */
 	uint32_t n_free_handles;
-	uint32_t n_handles;   /* = decl.size */
+	uint32_t n_handles;   /* decl.size, and room for in-flight deletes */
 	uint32_t n_entries;   /* in the active copy */
 	_Atomic uint32_t *last_hit; /* per handle, ms (low 32 bits of the clock); aging tables */
 	uint64_t learned, aged;

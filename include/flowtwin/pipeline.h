@@ -150,6 +150,10 @@ struct ft_entry_info {
 int ft_pipeline_entry_read(struct ft_pipeline *pipe, uint32_t table, const struct ft_entry *e,
 			   struct ft_entry_info *out);
 
+/*
+ * Called for each entry by the walk, learn and expire functions, with the
+ * pipeline's lock held: it must not call back into the pipeline.
+ */
 typedef int (*ft_entry_fn)(uint32_t table, const struct ft_entry_info *entry, void *arg);
 
 /* Calls 'fn' for each entry of 'table'; a non-zero return stops and is returned. */
