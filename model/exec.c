@@ -275,6 +275,9 @@ pack_list(const struct pstate *ps, const struct insn *in, const uint8_t *params,
 					   : ps->hdr[sg->hdr]	  ? ps->hdr[sg->hdr] + sg->off
 								  : NULL;
 
+			/* As in bits_append(): what does not fit is left out. */
+			if (pos + sg->len > cap)
+				break;
 			if (p)
 				copy_small(buf + pos, p, sg->len);
 			else
@@ -514,11 +517,20 @@ run_digest(struct ft_worker *w, const struct actx *ax, const struct insn *in)
 	uint32_t len = 0;
 
 	for (uint32_t i = 0; i < in->n_list; i++) {
-		uint32_t nb = (in->list[i].bits + 7u) / 8u;
+		const struct loc *l = &in->list[i];
+		uint32_t nb = (l->bits + 7u) / 8u;
 
-		if (in->list[i].kind == LOC_WHOLE_HDR || len + nb > sizeof(buf))
+		if (len + nb > sizeof(buf))
 			break;
-		loc_read_bytes(ax->ps, &in->list[i], ax->data, buf + len);
+		if (l->kind == LOC_WHOLE_HDR) {
+			/* The bytes of its type (options left out); zeros if it is invalid. */
+			if (ax->ps->hdr[l->hdr] != NULL)
+				memcpy(buf + len, ax->ps->hdr[l->hdr], nb);
+			else
+				memset(buf + len, 0, nb);
+		} else {
+			loc_read_bytes(ax->ps, l, ax->data, buf + len);
+		}
 		len += nb;
 	}
 	if (unlikely(w->trace != NULL))
@@ -1065,18 +1077,20 @@ pkt_clone(struct ft_worker *w, const struct ft_pkt *p)
 
 /*
  * Runs the egress control on packet 'p' (already deparsed after ingress) for
- * member (port, rid), then sends it. Returns true if it was sent.
+ * member (port, rid), then sends it. Returns FT_DROP_NONE if it was sent,
+ * else why not (counted here), with the action that ran last in *action.
  */
-static bool
+static unsigned int
 egress(struct burst *bu, const struct pstate *in, struct ft_pkt *p, uint32_t port, uint16_t rid,
-       uint16_t src)
+       uint16_t src, uint16_t *action)
 {
 	struct ft_worker *w = bu->w;
 	struct pstate *ps = &w->ps[FT_BURST_MAX];
 	unsigned int drop;
 
+	*action = in->last_action;
 	if (w->pipe->n_nodes[FT_CTL_EGRESS] == 0)
-		return tx_push(bu, p, port, src, rid);
+		return tx_push(bu, p, port, src, rid) ? FT_DROP_NONE : FT_DROP_TOO_MANY_COPIES;
 	pstate_init(w, ps, p);
 	memcpy(ps->meta, in->meta, w->pipe->meta_size);
 	ps->in_port = in->in_port;
@@ -1086,22 +1100,25 @@ egress(struct burst *bu, const struct pstate *in, struct ft_pkt *p, uint32_t por
 	ps->fate = FATE_SEND;
 	if ((drop = pstate_parse(w, ps)) != FT_DROP_NONE) {
 		count_drop(w, drop, UINT32_MAX);
-		return false;
+		return drop;
 	}
 	run_control(bu, FT_CTL_EGRESS, &ps, &src, 1);
+	if (ps->last_action != UINT16_MAX)
+		*action = ps->last_action;
 	if (ps->fate != FATE_SEND) {
-		count_drop(w, ps->fate == FATE_DROP ? FT_DROP_ACTION : FT_DROP_BAD_GROUP,
-			   ps->last_action);
-		return false;
+		drop = ps->fate == FATE_DROP ? FT_DROP_ACTION : FT_DROP_BAD_GROUP;
+		count_drop(w, drop, ps->last_action);
+		return drop;
 	}
 	if ((drop = deparse(w, ps)) != FT_DROP_NONE) {
 		count_drop(w, drop, UINT32_MAX);
-		return false;
+		return drop;
 	}
-	return tx_push(bu, p, ps->out_port, src, rid);
+	return tx_push(bu, p, ps->out_port, src, rid) ? FT_DROP_NONE : FT_DROP_TOO_MANY_COPIES;
 }
 
-static void
+/* Sends a copy of the packet to its mirror session's port, if any. Returns true if it did. */
+static bool
 mirror(struct burst *bu, const struct pstate *ps, uint16_t src)
 {
 	struct ft_worker *w = bu->w;
@@ -1109,14 +1126,17 @@ mirror(struct burst *bu, const struct pstate *ps, uint16_t src)
 	struct ft_pkt *c;
 
 	if (ps->mirror >= w->pipe->n_mirrors)
-		return;
+		return false;
 	port = w->pipe->gcopy[bu->copy].mirror_port[ps->mirror];
 	if (unlikely(w->trace != NULL))
 		tr_add(w->trace, TR_MIRROR, ps->mirror, port, 0, 0, NULL, 0, NULL, 0);
 	if (port == UINT32_MAX || (c = pkt_clone(w, ps->pkt)) == NULL)
-		return;
-	if (!tx_push(bu, c, port, src, 0))
+		return false;
+	if (!tx_push(bu, c, port, src, 0)) {
 		w->pool.free(w->pool.arg, c);
+		return false;
+	}
+	return true;
 }
 
 /* Decides what becomes of packet i after the ingress control. */
@@ -1127,7 +1147,8 @@ finish(struct burst *bu, struct pstate *ps, uint16_t i)
 	struct ft_burst_result *res = bu->res;
 	const struct group *g;
 	unsigned int drop;
-	bool sent_any = false;
+	uint16_t action;
+	bool sent_any;
 
 	switch (ps->fate) {
 	case FATE_NONE:
@@ -1151,10 +1172,9 @@ finish(struct burst *bu, struct pstate *ps, uint16_t i)
 		count_drop(w, ps->drop, ps->last_action);
 		return;
 	}
-	mirror(bu, ps, i);
+	sent_any = mirror(bu, ps, i);
 	if (ps->fate == FATE_SEND) {
-		res->used[i] = egress(bu, ps, ps->pkt, ps->out_port, 0, i);
-		sent_any = res->used[i];
+		drop = egress(bu, ps, ps->pkt, ps->out_port, 0, i, &action);
 	} else {
 		g = w->pipe->gcopy[bu->copy].groups[ps->group];
 		if (unlikely(w->trace != NULL))
@@ -1164,18 +1184,24 @@ finish(struct burst *bu, struct pstate *ps, uint16_t i)
 
 			if (c == NULL)
 				continue;
-			if (egress(bu, ps, c, g->m[j].port, g->m[j].rid, i))
+			drop = egress(bu, ps, c, g->m[j].port, g->m[j].rid, i, &action);
+			if (drop == FT_DROP_NONE)
 				sent_any = true;
 			else
 				w->pool.free(w->pool.arg, c);
 		}
-		res->used[i] = egress(bu, ps, ps->pkt, g->m[g->n - 1].port, g->m[g->n - 1].rid, i);
-		sent_any |= res->used[i];
+		drop = egress(bu, ps, ps->pkt, g->m[g->n - 1].port, g->m[g->n - 1].rid, i,
+			      &action);
 	}
+	res->used[i] = drop == FT_DROP_NONE;
+	sent_any |= res->used[i];
 	if (!sent_any) {
-		/* Every copy was dropped in egress; the reasons are counted there. */
-		res->drop[i] = FT_DROP_ACTION;
-		res->drop_action[i] = ps->last_action;
+		/*
+		 * Nothing left: every copy was dropped after ingress (each counted
+		 * where it was). Report why the original, the last copy, was.
+		 */
+		res->drop[i] = (uint16_t)drop;
+		res->drop_action[i] = action;
 	}
 }
 

@@ -192,7 +192,7 @@ struct ft_stats {
 	uint64_t rx;			/* packets in */
 	uint64_t tx;			/* packets out, copies included */
 	uint64_t copies;		/* extra packets made by replication and mirroring */
-	uint64_t drop[FT_DROP_COUNT];	/* packets that left nothing, by reason */
+	uint64_t drop[FT_DROP_COUNT];	/* packets and copies dropped, by reason */
 	uint64_t learn_lost;		/* learn requests dropped: ring full */
 	uint64_t events_lost;		/* digests not reported: burst event list full */
 };
@@ -246,8 +246,14 @@ struct ft_burst_result {
 	uint32_t n_tx;
 	uint32_t n_events;
 	struct ft_tx tx[FT_BURST_TX_MAX];
-	uint16_t drop[FT_BURST_MAX];	    /* FT_DROP_NONE if something was sent */
-	uint16_t drop_action[FT_BURST_MAX]; /* for FT_DROP_ACTION / NO_OUTPUT: the action */
+	/*
+	 * FT_DROP_NONE if anything derived from the packet (a copy, a mirror)
+	 * was sent; else why not: for a replicated packet, the reason of its
+	 * last copy. drop_action is the action that decided an FT_DROP_ACTION
+	 * or NO_OUTPUT drop, in ingress or, for a copy, in egress.
+	 */
+	uint16_t drop[FT_BURST_MAX];
+	uint16_t drop_action[FT_BURST_MAX];
 	uint8_t used[FT_BURST_MAX];	    /* the input packet's buffer is in tx[] */
 	struct ft_event events[FT_BURST_EVENTS_MAX];
 };
