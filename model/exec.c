@@ -235,7 +235,7 @@ static void
 bits_append(const struct pstate *ps, const struct loc *l, const uint8_t *params, uint8_t *buf,
 	    uint32_t *pos, uint32_t cap)
 {
-	uint8_t tmp[FT_HEADER_BYTES_MAX * 4];
+	uint8_t tmp[FT_DATA_BYTES_MAX];
 	uint32_t bits = l->bits, nb;
 
 	if (l->kind == LOC_WHOLE_HDR)
@@ -628,7 +628,7 @@ run_action(struct ft_worker *w, const struct actx *ax)
 			break;
 		case I_CSUM:
 		case I_HASH: {
-			uint8_t buf[FT_HEADER_BYTES_MAX * 4];
+			uint8_t buf[FT_DATA_BYTES_MAX];
 			uint32_t n = pack_list(ps, in, data, buf, sizeof(buf));
 
 			if (in->kind == I_CSUM) {

@@ -961,6 +961,11 @@ check_op(const struct ft_program *prog, const struct scope *sc, uint32_t self,
 				 "data is %u bits; only whole bytes of data are supported", bits);
 			return -ENOTSUP;
 		}
+		if (bytes > FT_DATA_BYTES_MAX) {
+			snprintf(msg, size, "data is %u bytes; at most %d are supported", bytes,
+				 FT_DATA_BYTES_MAX);
+			return -ENOTSUP;
+		}
 		return 0;
 	case FT_OP_SEND:
 	case FT_OP_REPLICATE:

@@ -7,7 +7,7 @@ set -eu
 PKGS="build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
  libjansson-dev libxxhash-dev libcmocka-dev libpcap-dev
  libdpdk-dev dpdk libibverbs-dev
- valgrind bc python3 iproute2 tshark"
+ valgrind bc python3 python3-scapy iproute2 tshark"
 
 missing=""
 for p in $PKGS; do

@@ -64,6 +64,7 @@ struct ft_program;
 #define FT_KEY_BYTES_MAX 64	 /* bytes of a table key */
 #define FT_ACTION_DATA_MAX 128	 /* bytes of one action's parameters */
 #define FT_DIGEST_BYTES_MAX 64	 /* bytes of one digest's data */
+#define FT_DATA_BYTES_MAX 256	 /* bytes of a checksum's or hash's data (headers at their declared size) */
 #define FT_TABLE_SIZE_MAX (1u << 24) /* entries of a table, cells of a counter array */
 #define FT_GROUPS_MAX 65536	 /* replication groups */
 #define FT_MIRRORS_MAX 256	 /* mirror sessions */

@@ -1610,17 +1610,17 @@ ops_build(struct ops *o)
 	                 F(i6, V6_DST), F(tcp, TCP_SPORT), F(tcp, TCP_DPORT)),
 	            SEND(K(1, 32)));
 	{
-		/* 320 bytes of checksummed data: 256 of a pattern, then zeros. */
-		struct ft_ref list[40];
+		/* FT_DATA_BYTES_MAX (256) bytes of checksummed data: the longest list. */
+		struct ft_ref list[32];
 		struct ft_op ops[] = {
 		        VALID(pr),
 		        SET(MT(o->m64), K(0x0123456789abcdefull, 64)),
-		        {.kind = FT_OP_CSUM, .dst = F(pr, P_G16), .list = list, .n_list = 40},
+		        {.kind = FT_OP_CSUM, .dst = F(pr, P_G16), .list = list, .n_list = 32},
 		        SEND(K(1, 32)),
 		};
 
-		for (uint32_t i = 0; i < 40; i++)
-			list[i] = MT(i < 32 ? o->m64 : o->mz);
+		for (uint32_t i = 0; i < 32; i++)
+			list[i] = MT(o->m64);
 		o->act[PORT_LONG] = action_add(p, "long_list", NULL, 0, ops, ARRAY_SIZE(ops));
 	}
 	o->drop = ACT(p, "drop", NOPARAMS, DROP());
@@ -2078,12 +2078,7 @@ test_csum(void **state)
 	rig_close(r, true);
 }
 
-/*
- * A checksum over more data than the executor packs at once (its list has no
- * length limit): it must not write past its buffer. The data beyond the
- * first 256 bytes is zero, so the value is the same whether the tail is
- * summed or cut.
- */
+/* A checksum over the most data a list may have: all of it is summed. */
 static void
 test_csum_long_list(void **state)
 {
@@ -2101,6 +2096,36 @@ test_csum_long_list(void **state)
 	probe_then(&out, &pv, &in, 0);
 	run_one(r, &in, PORT_LONG, &out);
 	rig_close(r, true);
+}
+
+/* A checksum or hash list longer than FT_DATA_BYTES_MAX is refused, not cut. */
+static void
+test_data_list_too_long(void **state)
+{
+	struct ft_program *p = ft_program_create("too_long");
+	struct ft_ref list[33];
+	struct ft_error e;
+	int m, rc;
+
+	(void)state;
+	assert_non_null(p);
+	m = ft_program_add_metadata(p, "wide", 64, &e);
+	assert_true(m >= 0);
+	assert_true(ft_program_add_metadata(p, "sum", 16, &e) >= 0);
+	for (uint32_t i = 0; i < 33; i++)
+		list[i] = ft_ref_meta((uint32_t)m);
+	struct ft_op csum = {.kind = FT_OP_CSUM, .dst = ft_ref_meta((uint32_t)m + 1),
+			     .list = list, .n_list = 33};
+	rc = ft_program_add_action(p, "csum", NULL, 0, &csum, 1, &e);
+	assert_int_equal(rc, -ENOTSUP);
+	assert_non_null(strstr(e.message, "at most 256"));
+	struct ft_op hash = {.kind = FT_OP_HASH, .id = FT_HASH_CRC32,
+			     .dst = ft_ref_meta((uint32_t)m), .a = ft_ref_const(0, 8),
+			     .b = ft_ref_const(7, 8), .list = list, .n_list = 33};
+	assert_int_equal(ft_program_add_action(p, "hash", NULL, 0, &hash, 1, &e), -ENOTSUP);
+	csum.n_list = 32;
+	assert_true(ft_program_add_action(p, "csum", NULL, 0, &csum, 1, &e) >= 0);
+	ft_program_destroy(p);
 }
 
 static void
@@ -3894,6 +3919,7 @@ main(void)
 	        cmocka_unit_test(test_odd_params),
 	        cmocka_unit_test(test_csum),
 	        cmocka_unit_test(test_csum_long_list),
+	        cmocka_unit_test(test_data_list_too_long),
 	        cmocka_unit_test(test_hash),
 	        cmocka_unit_test(test_toeplitz),
 	        cmocka_unit_test(test_apply_next),
