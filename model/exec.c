@@ -122,12 +122,17 @@ copy_small(uint8_t *d, const uint8_t *s, uint32_t n)
 	uint64_t a, b;
 	uint32_t x, y;
 
-	if (n >= 8) {
+	if (n > 16) {
 		for (uint32_t i = 0; i + 8 < n; i += 8) {
 			memcpy(&a, s + i, 8);
 			memcpy(d + i, &a, 8);
 		}
 		memcpy(&b, s + n - 8, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
 		memcpy(d + n - 8, &b, 8);
 	} else if (n >= 4) {
 		memcpy(&x, s, 4);
@@ -140,20 +145,18 @@ copy_small(uint8_t *d, const uint8_t *s, uint32_t n)
 	}
 }
 
+/*
+ * The bytes of a header field, metadata field or action parameter, or NULL
+ * for a field of an invalid header. 'params' is the running action's data
+ * (NULL outside actions).
+ */
 static inline uint8_t *
 loc_ptr(const struct pstate *ps, const struct loc *l, const uint8_t *params)
 {
-	switch (l->kind) {
-	case LOC_HDR:
-	case LOC_WHOLE_HDR:
-		return ps->hdr[l->hdr] ? ps->hdr[l->hdr] + l->off : NULL;
-	case LOC_META:
-		return (uint8_t *)ps->meta + l->off;
-	case LOC_PARAM:
-		return (uint8_t *)params + l->off;
-	default:
-		return NULL;
-	}
+	uint8_t *base = ps->hdr[l->hdr];
+
+	(void)params; /* in ps->hdr[BASE_PARAMS] while an action runs */
+	return base ? base + l->off : NULL;
 }
 
 static uint64_t
@@ -175,18 +178,24 @@ std_read(const struct pstate *ps, unsigned int which)
 	}
 }
 
-uint64_t
-loc_read(const struct pstate *ps, const struct loc *l, const uint8_t *params)
+static inline __attribute__((always_inline)) uint64_t
+loc_get(const struct pstate *ps, const struct loc *l, const uint8_t *params)
 {
 	const uint8_t *p;
 
 	if (l->kind == LOC_CONST)
 		return l->cval;
-	if (l->kind == LOC_STD)
+	if (unlikely(l->kind == LOC_STD))
 		return std_read(ps, l->off);
-	if (l->wide || (p = loc_ptr(ps, l, params)) == NULL)
+	if (unlikely(l->wide) || (p = loc_ptr(ps, l, params)) == NULL)
 		return 0;
-	return (be_load(p, l->nbytes) >> l->shift) & mask_bits(l->bits);
+	return (be_load(p, l->nbytes) >> l->shift) & l->mask;
+}
+
+uint64_t
+loc_read(const struct pstate *ps, const struct loc *l, const uint8_t *params)
+{
+	return loc_get(ps, l, params);
 }
 
 void
@@ -212,11 +221,11 @@ loc_read_bytes(const struct pstate *ps, const struct loc *l, const uint8_t *para
 		memset(out, 0, nb);
 }
 
-static inline void
+static inline __attribute__((always_inline)) void
 loc_write(struct pstate *ps, const struct loc *l, uint64_t v)
 {
 	uint8_t *p = loc_ptr(ps, l, NULL);
-	uint64_t m = mask_bits(l->bits);
+	uint64_t m = l->mask;
 
 	if (p == NULL) /* an invalid header: the write is ignored */
 		return;
@@ -270,10 +279,8 @@ pack_list(const struct pstate *ps, const struct insn *in, const uint8_t *params,
 		/* Whole bytes only: copy each run of adjacent bytes at once. */
 		for (uint32_t i = 0; i < in->n_segs; i++) {
 			const struct seg *sg = &in->segs[i];
-			const uint8_t *p = sg->hdr == SEG_PARAMS ? params + sg->off
-					   : sg->hdr == SEG_META  ? ps->meta + sg->off
-					   : ps->hdr[sg->hdr]	  ? ps->hdr[sg->hdr] + sg->off
-								  : NULL;
+			const uint8_t *base = sg->hdr == BASE_PARAMS ? params : ps->hdr[sg->hdr];
+			const uint8_t *p = base ? base + sg->off : NULL;
 
 			/* As in bits_append(): what does not fit is left out. */
 			if (pos + sg->len > cap)
@@ -300,6 +307,49 @@ csum16(const uint8_t *p, uint32_t n)
 		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
 	if (n & 1)
 		sum += (uint32_t)p[n - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/*
+ * The ones' complement checksum of a list that is runs of whole bytes,
+ * summed where the bytes are; a run of odd length shifts the byte lanes of
+ * the runs after it.
+ */
+static uint16_t
+csum_segs(const struct pstate *ps, const struct insn *in)
+{
+	uint64_t sum = 0;
+	uint32_t odd = 0;
+
+	for (uint32_t i = 0; i < in->n_segs; i++) {
+		const struct seg *sg = &in->segs[i];
+		const uint8_t *p = ps->hdr[sg->hdr];
+		uint32_t n = sg->len, j = 0;
+
+		if (p == NULL) {
+			odd ^= n & 1;
+			continue;
+		}
+		p += sg->off;
+		if (odd) {
+			sum += p[0];
+			j = 1;
+		}
+		for (; j + 3 < n; j += 4) {
+			uint32_t v;
+
+			memcpy(&v, p + j, 4);
+			sum += __builtin_bswap32(v);
+		}
+		for (; j + 1 < n; j += 2)
+			sum += (uint32_t)(p[j] << 8 | p[j + 1]);
+		if (j < n)
+			sum += (uint32_t)p[j] << 8;
+		odd ^= n & 1;
+	}
+	sum = (sum & 0xffffffff) + (sum >> 32);
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)~sum;
@@ -401,6 +451,7 @@ header_valid(struct ft_worker *w, struct pstate *ps, uint32_t h, bool zero)
 		return;
 	ps->hdr[h] = ps->scratch + w->pipe->hdr_scratch[h];
 	ps->hlen[h] = w->pipe->hdr_bytes[h];
+	ps->moved = true;
 	if (zero)
 		memset(ps->hdr[h], 0, ps->hlen[h]);
 }
@@ -419,17 +470,26 @@ trace_set(struct ft_worker *w, const struct actx *ax, uint32_t op_index, const u
 	       ft_program_ref_width(w->pipe->prog, ax->action, r), old, nb, now, nb);
 }
 
-/* SET and arithmetic into a narrow destination, traced. */
-static void
+static void write_slow(struct ft_worker *w, const struct actx *ax, const struct insn *in,
+		       uint64_t v);
+
+/* SET and arithmetic into a narrow destination. */
+static inline __attribute__((always_inline)) void
 write_traced(struct ft_worker *w, const struct actx *ax, const struct insn *in, uint64_t v)
+{
+	if (likely(w->trace == NULL))
+		loc_write(ax->ps, &in->dst, v);
+	else
+		write_slow(w, ax, in, v);
+}
+
+/* The same, recording the old and new values in the trace. */
+static __attribute__((noinline)) void
+write_slow(struct ft_worker *w, const struct actx *ax, const struct insn *in, uint64_t v)
 {
 	uint8_t old[8], now[8];
 	uint32_t nb = (in->dst.bits + 7u) / 8u;
 
-	if (likely(w->trace == NULL)) {
-		loc_write(ax->ps, &in->dst, v);
-		return;
-	}
 	be_store(old, nb, loc_read(ax->ps, &in->dst, NULL));
 	loc_write(ax->ps, &in->dst, v);
 	be_store(now, nb, loc_read(ax->ps, &in->dst, NULL));
@@ -553,8 +613,8 @@ run_action(struct ft_worker *w, const struct actx *ax)
 	const uint8_t *data = ax->data;
 
 	ps->last_action = (uint16_t)ax->action;
-	for (uint32_t i = 0; i < ca->n_insns; i++) {
-		const struct insn *in = &ca->insns[i];
+	ps->hdr[BASE_PARAMS] = (uint8_t *)data;
+	for (const struct insn *in = ca->insns, *end = in + ca->n_insns; in < end; in++) {
 		uint64_t a, b;
 
 		switch (in->kind) {
@@ -562,7 +622,7 @@ run_action(struct ft_worker *w, const struct actx *ax)
 			run_copy(w, ax, in);
 			break;
 		case I_SET:
-			write_traced(w, ax, in, loc_read(ps, &in->a, data));
+			write_traced(w, ax, in, loc_get(ps, &in->a, data));
 			break;
 		case I_ADD:
 		case I_SUB:
@@ -572,8 +632,8 @@ run_action(struct ft_worker *w, const struct actx *ax)
 		case I_SHL:
 		case I_SHR:
 		case I_NOT:
-			a = loc_read(ps, &in->a, data);
-			b = in->kind == I_NOT ? 0 : loc_read(ps, &in->b, data);
+			a = loc_get(ps, &in->a, data);
+			b = in->kind == I_NOT ? 0 : loc_get(ps, &in->b, data);
 			switch (in->kind) {
 			case I_ADD: a += b; break;
 			case I_SUB: a -= b; break;
@@ -607,6 +667,7 @@ run_action(struct ft_worker *w, const struct actx *ax)
 				if (ps->hdr[d] && unlikely(w->trace != NULL))
 					tr_add(w->trace, TR_INVALID, d, 0, 0, 0, NULL, 0, NULL, 0);
 				ps->hdr[d] = NULL;
+				ps->moved = true;
 				break;
 			}
 			if (ps->hdr[d] == NULL && unlikely(w->trace != NULL))
@@ -625,14 +686,16 @@ run_action(struct ft_worker *w, const struct actx *ax)
 			if (ps->hdr[in->dst.hdr] != NULL && unlikely(w->trace != NULL))
 				tr_add(w->trace, TR_INVALID, in->dst.hdr, 0, 0, 0, NULL, 0, NULL, 0);
 			ps->hdr[in->dst.hdr] = NULL;
+			ps->moved = true;
 			break;
 		case I_CSUM:
 		case I_HASH: {
 			uint8_t buf[FT_DATA_BYTES_MAX];
-			uint32_t n = pack_list(ps, in, data, buf, sizeof(buf));
+			uint32_t n = in->kind == I_CSUM && in->segs ? 0
+								  : pack_list(ps, in, data, buf, sizeof(buf));
 
 			if (in->kind == I_CSUM) {
-				write_traced(w, ax, in, csum16(buf, n));
+				write_traced(w, ax, in, in->segs ? csum_segs(ps, in) : csum16(buf, n));
 			} else {
 				uint64_t h = hash_compute(in->id, buf, n);
 
@@ -756,6 +819,17 @@ apply_table(struct burst *bu, const struct ft_node *nd, struct pstate **sel, con
 	else
 		for (uint32_t i = 0; i < m; i++)
 			idx[i] = MT_MISS;
+	/*
+	 * The lookup brought each entry's first line in; fetch the rest of its
+	 * action data and its counters for the whole burst before running the
+	 * actions, so that the misses overlap.
+	 */
+	for (uint32_t i = 0; i < m; i++) {
+		if (idx[i] == MT_MISS)
+			continue;
+		__builtin_prefetch(slot_ptr(t, idx[i]) + t->data_off + 32);
+		__builtin_prefetch(&w->bank.entry[nd->table][slot_handle(t, idx[i])], 1);
+	}
 	for (uint32_t i = 0; i < m; i++) {
 		struct pstate *ps = sel[i];
 		bool hit = idx[i] != MT_MISS;
@@ -948,6 +1022,8 @@ pstate_init(struct ft_worker *w, struct pstate *ps, struct ft_pkt *p)
 	ps->in_port = p->in_port;
 	ps->in_len = p->len;
 	ps->now = w->now;
+	ps->moved = false;
+	ps->hdr[BASE_META] = ps->meta;
 	if (w->pipe->meta_size)
 		memset(ps->meta, 0, w->pipe->meta_size);
 }
@@ -966,6 +1042,10 @@ deparse(struct ft_worker *w, struct pstate *ps)
 	uint8_t *pkt_end = ft_pkt_data(p) + p->len;
 	int k = (int)pipe->n_emit - 1;
 	uint32_t emitted = 0;
+
+	/* Every header still where the parser found it: nothing to move. */
+	if (likely(!ps->moved && pipe->emit_as_parsed && w->trace == NULL))
+		return FT_DROP_NONE;
 
 	for (; k >= 0; k--) {
 		uint32_t h = pipe->emit[k];

@@ -30,6 +30,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include <flowtwin/pipeline.h>
@@ -37,6 +38,32 @@
 #include "pipeline_private.h"
 
 #define ALIGN8(x) (((x) + 7u) & ~7u)
+#define HUGE_PAGE (2u << 20)
+
+/*
+ * Zeroed memory for the large arrays of a table (entries, counters): in
+ * 2 MB-aligned chunks the kernel may back with transparent huge pages, so
+ * that lookups in a table of millions of entries do not also miss the TLB.
+ * Free with free().
+ */
+static void *
+big_calloc(size_t n, size_t size)
+{
+	size_t bytes = n * size;
+	void *p;
+
+	if (size && bytes / size != n)
+		return NULL;
+	if (bytes < HUGE_PAGE)
+		return calloc(n ? n : 1, size ? size : 1);
+	bytes = (bytes + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+	p = aligned_alloc(HUGE_PAGE, bytes);
+	if (p == NULL)
+		return NULL;
+	madvise(p, bytes, MADV_HUGEPAGE);
+	memset(p, 0, bytes);
+	return p;
+}
 
 static uint64_t
 clock_monotonic_ms(void *arg)
@@ -102,6 +129,7 @@ loc_compile(const struct ft_pipeline *pipe, int action, const struct ft_ref *r, 
 		memcpy(l->cbytes, r->value + 16 - nb, nb);
 		for (uint32_t i = (nb > 8 ? nb - 8 : 0); i < nb; i++)
 			l->cval = l->cval << 8 | l->cbytes[i];
+		l->mask = r->width >= 64 ? ~0ull : (1ull << r->width) - 1;
 		l->wide = r->width > 64;
 		l->aligned = r->width % 8 == 0;
 		return 0;
@@ -144,6 +172,7 @@ loc_compile(const struct ft_pipeline *pipe, int action, const struct ft_ref *r, 
 			return ft_error_set(err, -EINVAL, FT_ERR_FIELD, r->id, NULL,
 					    "no such metadata field");
 		l->kind = LOC_META;
+		l->hdr = BASE_META;
 		l->bits = (uint16_t)mi.bits;
 		l->off = pipe->meta_off[r->id];
 		bitoff = l->off * 8u + (((mi.bits + 7) / 8) * 8 - mi.bits);
@@ -158,6 +187,7 @@ loc_compile(const struct ft_pipeline *pipe, int action, const struct ft_ref *r, 
 			return ft_error_set(err, -EINVAL, FT_ERR_PARAM, r->id, NULL,
 					    "no such action parameter");
 		l->kind = LOC_PARAM;
+		l->hdr = BASE_PARAMS;
 		l->bits = (uint16_t)ai.params[r->id].bits;
 		l->off = (uint16_t)param_offset(&ai, r->id);
 		bitoff = ((ai.params[r->id].bits + 7) / 8) * 8 - ai.params[r->id].bits;
@@ -192,6 +222,7 @@ loc_compile(const struct ft_pipeline *pipe, int action, const struct ft_ref *r, 
 					    "a field may span at most 8 bytes");
 		l->nbytes = (uint8_t)(l->wide ? 0 : nb);
 		l->shift = (uint8_t)(l->wide ? 0 : nb * 8 - lead - l->bits);
+		l->mask = l->bits >= 64 ? ~0ull : (1ull << l->bits) - 1;
 	}
 	return 0;
 }
@@ -257,7 +288,7 @@ segs_compile(struct insn *in)
 			free(sg);
 			return 0;
 		}
-		s.hdr = l->kind == LOC_META ? SEG_META : l->kind == LOC_PARAM ? SEG_PARAMS : l->hdr;
+		s.hdr = l->hdr;
 		s.off = l->off;
 		s.len = (uint16_t)(l->bits / 8);
 		if (n > 0 && sg[n - 1].hdr == s.hdr && sg[n - 1].off + sg[n - 1].len == s.off)
@@ -464,7 +495,7 @@ table_compile(struct ft_pipeline *pipe, uint32_t id, struct ptable *t, struct ft
 	extra = t->decl.size / 16 > 16 ? t->decl.size / 16 : 16;
 	t->n_slots = t->decl.size + extra + 2;
 	t->n_handles = t->decl.size + extra;
-	t->slots = calloc(t->n_slots, t->stride);
+	t->slots = big_calloc(t->n_slots, t->stride);
 	t->free_handles = malloc(sizeof(uint32_t) * t->n_handles);
 	if (t->decl.idle_timeout_ms)
 		t->last_hit = calloc(t->n_handles, sizeof(*t->last_hit));
@@ -540,7 +571,7 @@ bank_init(const struct ft_pipeline *pipe, struct bank *b)
 	if (!b->entry || !b->cells || !b->hits || !b->misses || !b->action_drops)
 		return -ENOMEM;
 	for (uint32_t t = 0; t < pipe->n_tables; t++) {
-		b->entry[t] = calloc(pipe->tables[t].n_handles, sizeof(struct counter_cell));
+		b->entry[t] = big_calloc(pipe->tables[t].n_handles, sizeof(struct counter_cell));
 		if (b->entry[t] == NULL)
 			return -ENOMEM;
 	}
@@ -725,6 +756,29 @@ compile(struct ft_pipeline *pipe, struct ft_error *err)
 	for (uint32_t i = 0; i < n; i++)
 		pipe->emit[i] = emit[i];
 	pipe->n_emit = n;
+	/*
+	 * A packet whose headers all stay where the parser found them needs no
+	 * deparsing when the emit order is the packet's own order.
+	 */
+	{
+		uint32_t last = 0, listed = 0, parsed = 0;
+
+		pipe->emit_as_parsed = true;
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t l = pipe->hdr_layer[emit[i]];
+
+			if (l == FT_L_NONE)
+				continue;
+			if (listed && l <= last)
+				pipe->emit_as_parsed = false;
+			last = l;
+			listed++;
+		}
+		for (uint32_t h = 0; h < info->n_headers; h++)
+			parsed += pipe->hdr_layer[h] != FT_L_NONE;
+		if (listed != parsed)
+			pipe->emit_as_parsed = false;
+	}
 
 	/* Metadata: each field in whole bytes. */
 	pipe->meta_off = calloc(info->n_metadata + 1, sizeof(*pipe->meta_off));

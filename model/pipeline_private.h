@@ -44,17 +44,27 @@
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
+/*
+ * Where a value's bytes are: pstate.hdr[] holds the header instances, then
+ * the metadata and the running action's data, so that one array lookup
+ * finds the bytes of any operand.
+ */
+#define BASE_META FT_HEADERS_MAX
+#define BASE_PARAMS (FT_HEADERS_MAX + 1)
+#define BASE_COUNT (FT_HEADERS_MAX + 2)
+
 enum loc_kind { LOC_CONST, LOC_HDR, LOC_META, LOC_STD, LOC_PARAM, LOC_WHOLE_HDR };
 
 struct loc {
 	uint8_t kind;	/* enum loc_kind */
-	uint8_t hdr;	/* LOC_HDR, LOC_WHOLE_HDR: header instance */
+	uint8_t hdr;	/* LOC_HDR, LOC_WHOLE_HDR: header instance; BASE_META, BASE_PARAMS */
 	uint8_t nbytes; /* bytes spanned (<= 8 for narrow values) */
 	uint8_t shift;	/* right shift after a big-endian load of nbytes */
 	uint16_t off;	/* byte offset in the header / metadata / action data; LOC_STD: enum ft_std */
 	uint16_t bits;	/* width */
 	bool wide;	/* > 64 bits: byte-aligned, whole bytes, copied not computed */
 	bool aligned;	/* starts on a byte and covers whole bytes */
+	uint64_t mask;	/* narrow values: (1 << bits) - 1 */
 	uint64_t cval;	/* LOC_CONST <= 64 bits */
 	uint8_t cbytes[16]; /* LOC_CONST: the value in ceil(bits / 8) bytes */
 };
@@ -87,13 +97,10 @@ enum insn_kind {
 
 /* A run of whole bytes of a header, the metadata or the action data. */
 struct seg {
-	uint8_t hdr; /* header instance, or SEG_META, SEG_PARAMS */
+	uint8_t hdr; /* a pstate.hdr[] index */
 	uint16_t off;
 	uint16_t len;
 };
-
-#define SEG_META 0xfe
-#define SEG_PARAMS 0xfd
 
 struct insn {
 	uint8_t kind; /* enum insn_kind */
@@ -207,7 +214,8 @@ struct pstate {
 	uint16_t in_len;
 	uint64_t now;
 	uint8_t *scratch; /* where headers made valid live: scratch_size bytes */
-	uint8_t *hdr[FT_HEADERS_MAX];
+	bool moved;	  /* a header changed validity: the deparser has work */
+	uint8_t *hdr[BASE_COUNT]; /* headers (NULL: invalid), metadata, action data */
 	uint16_t hlen[FT_HEADERS_MAX];
 	uint8_t meta[FT_META_BYTES_MAX];
 };
@@ -247,6 +255,7 @@ struct ft_pipeline {
 	uint32_t scratch_size;
 	uint8_t parsed_hdr[FT_L_COUNT]; /* instance of each layer, or 0xff */
 	uint32_t emit[FT_HEADERS_MAX], n_emit;
+	bool emit_as_parsed; /* emit lists every parsed header, in packet order */
 	/* metadata */
 	uint16_t *meta_off;
 	uint32_t meta_size;
