@@ -595,157 +595,246 @@ run_digest(struct ft_worker *w, const struct actx *ax, const struct insn *in)
 	}
 	if (unlikely(w->trace != NULL))
 		tr_add(w->trace, TR_DIGEST, in->id, 0, 0, 0, buf, len, NULL, 0);
-	if (res->n_events >= FT_BURST_EVENTS_MAX) {
+	(void)res;
+	if (w->n_events >= EVENTS_PENDING_MAX) {
 		atomic_fetch_add_explicit(&w->bank.events_lost, 1, memory_order_relaxed);
 		return;
 	}
-	res->events[res->n_events] = (struct ft_event){
+	w->events[w->n_events] = (struct ft_event){
 		.kind = FT_EVENT_DIGEST, .src = ax->src, .id = in->id, .len = (uint16_t)len};
-	memcpy(res->events[res->n_events].data, buf, len);
-	res->n_events++;
+	memcpy(w->events[w->n_events].data, buf, len);
+	w->n_events++;
 }
 
-static void
-run_action(struct ft_worker *w, const struct actx *ax)
+/* Runs instruction 'in' of action ax->action for one packet. */
+static inline __attribute__((always_inline)) void
+run_insn(struct ft_worker *w, const struct actx *ax, const struct insn *in)
 {
-	const struct caction *ca = &w->pipe->actions[ax->action];
 	struct pstate *ps = ax->ps;
 	const uint8_t *data = ax->data;
+	uint64_t a, b;
 
-	ps->last_action = (uint16_t)ax->action;
-	ps->hdr[BASE_PARAMS] = (uint8_t *)data;
-	for (const struct insn *in = ca->insns, *end = in + ca->n_insns; in < end; in++) {
-		uint64_t a, b;
-
+	switch (in->kind) {
+	case I_COPY:
+		run_copy(w, ax, in);
+		break;
+	case I_SET:
+		write_traced(w, ax, in, loc_get(ps, &in->a, data));
+		break;
+	case I_ADD:
+	case I_SUB:
+	case I_AND:
+	case I_OR:
+	case I_XOR:
+	case I_SHL:
+	case I_SHR:
+	case I_NOT:
+		a = loc_get(ps, &in->a, data);
+		b = in->kind == I_NOT ? 0 : loc_get(ps, &in->b, data);
 		switch (in->kind) {
-		case I_COPY:
-			run_copy(w, ax, in);
-			break;
-		case I_SET:
-			write_traced(w, ax, in, loc_get(ps, &in->a, data));
-			break;
-		case I_ADD:
-		case I_SUB:
-		case I_AND:
-		case I_OR:
-		case I_XOR:
-		case I_SHL:
-		case I_SHR:
-		case I_NOT:
-			a = loc_get(ps, &in->a, data);
-			b = in->kind == I_NOT ? 0 : loc_get(ps, &in->b, data);
-			switch (in->kind) {
-			case I_ADD: a += b; break;
-			case I_SUB: a -= b; break;
-			case I_AND: a &= b; break;
-			case I_OR: a |= b; break;
-			case I_XOR: a ^= b; break;
-			case I_SHL: a = b >= 64 ? 0 : a << b; break;
-			case I_SHR: a = b >= 64 ? 0 : a >> b; break;
-			default: a = ~a; break;
-			}
-			write_traced(w, ax, in, a);
-			break;
-		case I_SET_WIDE: {
-			uint8_t tmp[16], old[16];
-			uint8_t *p = loc_ptr(ps, &in->dst, NULL);
-			uint32_t nb = in->dst.bits / 8u;
-
-			if (p == NULL)
-				break;
-			loc_read_bytes(ps, &in->a, data, tmp);
-			memcpy(old, p, nb);
-			memcpy(p, tmp, nb);
-			if (unlikely(w->trace != NULL))
-				trace_set(w, ax, in->src_op, old, p, nb);
-			break;
+		case I_ADD: a += b; break;
+		case I_SUB: a -= b; break;
+		case I_AND: a &= b; break;
+		case I_OR: a |= b; break;
+		case I_XOR: a ^= b; break;
+		case I_SHL: a = b >= 64 ? 0 : a << b; break;
+		case I_SHR: a = b >= 64 ? 0 : a >> b; break;
+		default: a = ~a; break;
 		}
-		case I_HDR_COPY: {
-			uint32_t d = in->dst.hdr, s = in->a.hdr;
+		write_traced(w, ax, in, a);
+		break;
+	case I_SET_WIDE: {
+		uint8_t tmp[16], old[16];
+		uint8_t *p = loc_ptr(ps, &in->dst, NULL);
+		uint32_t nb = in->dst.bits / 8u;
 
-			if (ps->hdr[s] == NULL) {
-				if (ps->hdr[d] && unlikely(w->trace != NULL))
-					tr_add(w->trace, TR_INVALID, d, 0, 0, 0, NULL, 0, NULL, 0);
-				ps->hdr[d] = NULL;
-				ps->moved = true;
-				break;
-			}
-			if (ps->hdr[d] == NULL && unlikely(w->trace != NULL))
-				tr_add(w->trace, TR_VALID, d, 0, 0, 0, NULL, 0, NULL, 0);
-			header_valid(w, ps, d, false);
-			memmove(ps->hdr[d], ps->hdr[s], w->pipe->hdr_bytes[d]);
+		if (p == NULL)
 			break;
-		}
-		case I_VALID:
-			if (ps->hdr[in->dst.hdr] == NULL && unlikely(w->trace != NULL))
-				tr_add(w->trace, TR_VALID, in->dst.hdr, 0, 0, 0, NULL, 0, NULL, 0);
-			/* Traces show old values: give them zeros, not a previous packet's. */
-			header_valid(w, ps, in->dst.hdr, in->len == 0 || w->trace != NULL);
-			break;
-		case I_INVALID:
-			if (ps->hdr[in->dst.hdr] != NULL && unlikely(w->trace != NULL))
-				tr_add(w->trace, TR_INVALID, in->dst.hdr, 0, 0, 0, NULL, 0, NULL, 0);
-			ps->hdr[in->dst.hdr] = NULL;
+		loc_read_bytes(ps, &in->a, data, tmp);
+		memcpy(old, p, nb);
+		memcpy(p, tmp, nb);
+		if (unlikely(w->trace != NULL))
+			trace_set(w, ax, in->src_op, old, p, nb);
+		break;
+	}
+	case I_HDR_COPY: {
+		uint32_t d = in->dst.hdr, s = in->a.hdr;
+
+		if (ps->hdr[s] == NULL) {
+			if (ps->hdr[d] && unlikely(w->trace != NULL))
+				tr_add(w->trace, TR_INVALID, d, 0, 0, 0, NULL, 0, NULL, 0);
+			ps->hdr[d] = NULL;
 			ps->moved = true;
 			break;
+		}
+		if (ps->hdr[d] == NULL && unlikely(w->trace != NULL))
+			tr_add(w->trace, TR_VALID, d, 0, 0, 0, NULL, 0, NULL, 0);
+		header_valid(w, ps, d, false);
+		memmove(ps->hdr[d], ps->hdr[s], w->pipe->hdr_bytes[d]);
+		break;
+	}
+	case I_VALID:
+		if (ps->hdr[in->dst.hdr] == NULL && unlikely(w->trace != NULL))
+			tr_add(w->trace, TR_VALID, in->dst.hdr, 0, 0, 0, NULL, 0, NULL, 0);
+		/* Traces show old values: give them zeros, not a previous packet's. */
+		header_valid(w, ps, in->dst.hdr, in->len == 0 || w->trace != NULL);
+		break;
+	case I_INVALID:
+		if (ps->hdr[in->dst.hdr] != NULL && unlikely(w->trace != NULL))
+			tr_add(w->trace, TR_INVALID, in->dst.hdr, 0, 0, 0, NULL, 0, NULL, 0);
+		ps->hdr[in->dst.hdr] = NULL;
+		ps->moved = true;
+		break;
+	case I_CSUM:
+	case I_HASH: {
+		uint8_t buf[FT_DATA_BYTES_MAX];
+		uint32_t n = in->kind == I_CSUM && in->segs ? 0
+							  : pack_list(ps, in, data, buf, sizeof(buf));
+
+		if (in->kind == I_CSUM) {
+			write_traced(w, ax, in, in->segs ? csum_segs(ps, in) : csum16(buf, n));
+		} else {
+			uint64_t h = hash_compute(in->id, buf, n);
+
+			a = loc_read(ps, &in->a, data);
+			b = loc_read(ps, &in->b, data);
+			write_traced(w, ax, in, b ? a + h % b : a);
+		}
+		break;
+	}
+	case I_SEND:
+		ps->fate = FATE_SEND;
+		ps->fate_action = (uint16_t)ax->action;
+		ps->out_port = (uint32_t)loc_read(ps, &in->a, data);
+		if (unlikely(w->trace != NULL))
+			tr_add(w->trace, TR_SEND, ps->out_port, 0, 0, 0, NULL, 0, NULL, 0);
+		break;
+	case I_DROP:
+		ps->fate = FATE_DROP;
+		ps->fate_action = (uint16_t)ax->action;
+		if (unlikely(w->trace != NULL))
+			tr_add(w->trace, TR_DROP, FT_DROP_ACTION, ax->action, 1, 0, NULL, 0,
+			       NULL, 0);
+		break;
+	case I_REPLICATE:
+		ps->fate = FATE_GROUP;
+		ps->fate_action = (uint16_t)ax->action;
+		ps->group = (uint32_t)loc_read(ps, &in->a, data);
+		break;
+	case I_MIRROR:
+		ps->mirror = (uint32_t)loc_read(ps, &in->a, data);
+		break;
+	case I_DIGEST:
+		run_digest(w, ax, in);
+		break;
+	case I_LEARN:
+		run_learn(w, ax, in);
+		break;
+	case I_COUNT: {
+		uint64_t idx = loc_read(ps, &in->a, data);
+
+		if (idx < w->pipe->counter_size[in->id]) {
+			struct counter_cell *c = &w->bank.cells[in->id][idx];
+
+			atomic_store_explicit(&c->packets, RLOAD(c->packets) + 1,
+					      memory_order_relaxed);
+			atomic_store_explicit(&c->bytes, RLOAD(c->bytes) + ps->pkt->len,
+					      memory_order_relaxed);
+		}
+		if (unlikely(w->trace != NULL))
+			tr_add(w->trace, TR_COUNT, in->id, (uint32_t)idx, 0, 0, NULL, 0,
+			       NULL, 0);
+		break;
+	}
+	}
+}
+
+/*
+ * Runs one action for the n packets of 'ax' (all with the same action): the
+ * instruction list is walked once, each instruction applied to every packet
+ * before the next, so its dispatch and operands are decoded once a burst.
+ * The common kinds have loops of their own; the others go through run_insn().
+ */
+static void
+run_action(struct ft_worker *w, const struct actx *ax, uint32_t n)
+{
+	const struct caction *ca = &w->pipe->actions[ax[0].action];
+
+	for (uint32_t k = 0; k < n; k++) {
+		ax[k].ps->last_action = (uint16_t)ax[k].action;
+		ax[k].ps->hdr[BASE_PARAMS] = (uint8_t *)ax[k].data;
+	}
+	for (const struct insn *in = ca->insns, *end = in + ca->n_insns; in < end; in++) {
+		if (unlikely(w->trace != NULL)) {
+			for (uint32_t k = 0; k < n; k++)
+				run_insn(w, &ax[k], in);
+			continue;
+		}
+		switch (in->kind) {
+		case I_COPY: {
+			const uint8_t hdr = in->dst.hdr;
+			const uint32_t off = in->dst.off, src = in->a.off, len = in->len;
+
+			for (uint32_t k = 0; k < n; k++) {
+				uint8_t *d = ax[k].ps->hdr[hdr];
+
+				if (d != NULL)
+					copy_small(d + off, ax[k].data + src, len);
+			}
+			break;
+		}
+		case I_VALID: {
+			const uint8_t hdr = in->dst.hdr;
+			const uint16_t scratch = w->pipe->hdr_scratch[hdr], bytes = w->pipe->hdr_bytes[hdr];
+			const bool zero = in->len == 0;
+
+			for (uint32_t k = 0; k < n; k++) {
+				struct pstate *ps = ax[k].ps;
+
+				if (ps->hdr[hdr] != NULL)
+					continue;
+				ps->hdr[hdr] = ps->scratch + scratch;
+				ps->hlen[hdr] = bytes;
+				ps->moved = true;
+				if (zero)
+					memset(ps->hdr[hdr], 0, bytes);
+			}
+			break;
+		}
+		case I_INVALID:
+			for (uint32_t k = 0; k < n; k++) {
+				ax[k].ps->hdr[in->dst.hdr] = NULL;
+				ax[k].ps->moved = true;
+			}
+			break;
+		case I_SET:
+			for (uint32_t k = 0; k < n; k++)
+				loc_write(ax[k].ps, &in->dst, loc_get(ax[k].ps, &in->a, ax[k].data));
+			break;
+		case I_ADD:
+			for (uint32_t k = 0; k < n; k++)
+				loc_write(ax[k].ps, &in->dst,
+					  loc_get(ax[k].ps, &in->a, ax[k].data) +
+						  loc_get(ax[k].ps, &in->b, ax[k].data));
+			break;
 		case I_CSUM:
-		case I_HASH: {
-			uint8_t buf[FT_DATA_BYTES_MAX];
-			uint32_t n = in->kind == I_CSUM && in->segs ? 0
-								  : pack_list(ps, in, data, buf, sizeof(buf));
-
-			if (in->kind == I_CSUM) {
-				write_traced(w, ax, in, in->segs ? csum_segs(ps, in) : csum16(buf, n));
-			} else {
-				uint64_t h = hash_compute(in->id, buf, n);
-
-				a = loc_read(ps, &in->a, data);
-				b = loc_read(ps, &in->b, data);
-				write_traced(w, ax, in, b ? a + h % b : a);
-			}
+			if (in->segs == NULL)
+				goto one_by_one;
+			for (uint32_t k = 0; k < n; k++)
+				loc_write(ax[k].ps, &in->dst, csum_segs(ax[k].ps, in));
 			break;
-		}
 		case I_SEND:
-			ps->fate = FATE_SEND;
-			ps->out_port = (uint32_t)loc_read(ps, &in->a, data);
-			if (unlikely(w->trace != NULL))
-				tr_add(w->trace, TR_SEND, ps->out_port, 0, 0, 0, NULL, 0, NULL, 0);
-			break;
-		case I_DROP:
-			ps->fate = FATE_DROP;
-			if (unlikely(w->trace != NULL))
-				tr_add(w->trace, TR_DROP, FT_DROP_ACTION, ax->action, 1, 0, NULL, 0,
-				       NULL, 0);
-			break;
-		case I_REPLICATE:
-			ps->fate = FATE_GROUP;
-			ps->group = (uint32_t)loc_read(ps, &in->a, data);
-			break;
-		case I_MIRROR:
-			ps->mirror = (uint32_t)loc_read(ps, &in->a, data);
-			break;
-		case I_DIGEST:
-			run_digest(w, ax, in);
-			break;
-		case I_LEARN:
-			run_learn(w, ax, in);
-			break;
-		case I_COUNT: {
-			uint64_t idx = loc_read(ps, &in->a, data);
-
-			if (idx < w->pipe->counter_size[in->id]) {
-				struct counter_cell *c = &w->bank.cells[in->id][idx];
-
-				atomic_store_explicit(&c->packets, RLOAD(c->packets) + 1,
-						      memory_order_relaxed);
-				atomic_store_explicit(&c->bytes, RLOAD(c->bytes) + ps->pkt->len,
-						      memory_order_relaxed);
+			for (uint32_t k = 0; k < n; k++) {
+				ax[k].ps->fate = FATE_SEND;
+				ax[k].ps->fate_action = (uint16_t)ax[k].action;
+				ax[k].ps->out_port = (uint32_t)loc_get(ax[k].ps, &in->a, ax[k].data);
 			}
-			if (unlikely(w->trace != NULL))
-				tr_add(w->trace, TR_COUNT, in->id, (uint32_t)idx, 0, 0, NULL, 0,
-				       NULL, 0);
 			break;
-		}
+		default:
+		one_by_one:
+			for (uint32_t k = 0; k < n; k++)
+				run_insn(w, &ax[k], in);
+			break;
 		}
 	}
 }
@@ -830,12 +919,18 @@ apply_table(struct burst *bu, const struct ft_node *nd, struct pstate **sel, con
 		__builtin_prefetch(slot_ptr(t, idx[i]) + t->data_off + 32);
 		__builtin_prefetch(&w->bank.entry[nd->table][slot_handle(t, idx[i])], 1);
 	}
+	/* Count, trace, and group the packets by the action they run. */
+	struct actx ax[FT_BURST_MAX];
+	uint8_t hit[FT_BURST_MAX];
+	uint32_t hits = 0, n_runs = 0;
+
 	for (uint32_t i = 0; i < m; i++) {
 		struct pstate *ps = sel[i];
-		bool hit = idx[i] != MT_MISS;
-		uint32_t s = hit ? idx[i] : tc->default_slot;
+		uint32_t s = idx[i] != MT_MISS ? idx[i] : tc->default_slot;
 		const uint8_t *slot = slot_ptr(t, s);
-		struct actx ax = {
+
+		hit[i] = idx[i] != MT_MISS;
+		ax[i] = (struct actx){
 			.w = w,
 			.ps = ps,
 			.res = bu->res,
@@ -845,35 +940,53 @@ apply_table(struct burst *bu, const struct ft_node *nd, struct pstate **sel, con
 			.key = keys[i],
 			.data = slot + t->data_off,
 		};
-
-		if (hit) {
+		if (hit[i]) {
 			uint32_t h = slot_handle(t, s);
 
+			hits++;
 			count_add(&w->bank.entry[nd->table][h], ps->pkt->len);
-			atomic_store_explicit(&w->bank.hits[nd->table],
-					      RLOAD(w->bank.hits[nd->table]) + 1,
-					      memory_order_relaxed);
 			if (t->last_hit)
 				atomic_store_explicit(&t->last_hit[h], (uint32_t)w->now,
 						      memory_order_relaxed);
-		} else {
-			atomic_store_explicit(&w->bank.misses[nd->table],
-					      RLOAD(w->bank.misses[nd->table]) + 1,
-					      memory_order_relaxed);
 		}
 		if (unlikely(w->trace != NULL)) {
-			uint32_t ds = w->pipe->actions[ax.action].data_size;
+			uint32_t ds = w->pipe->actions[ax[i].action].data_size;
 
-			if (hit)
+			if (hit[i])
 				tr_add(w->trace, TR_TABLE, nd->table, 1, slot_handle(t, s),
-				       ax.action, keys[i], t->key_size, ax.data, ds);
+				       ax[i].action, keys[i], t->key_size, ax[i].data, ds);
 			else
-				tr_add(w->trace, TR_DEFAULT, nd->table, 0, 0, ax.action, keys[i],
-				       t->key_size, ax.data, ds);
+				tr_add(w->trace, TR_DEFAULT, nd->table, 0, 0, ax[i].action, keys[i],
+				       t->key_size, ax[i].data, ds);
 		}
-		run_action(w, &ax);
-		ps->node = next_after_apply(nd, hit, ax.action);
+		n_runs += i == 0 || ax[i].action != ax[i - 1].action;
 	}
+	atomic_store_explicit(&w->bank.hits[nd->table], RLOAD(w->bank.hits[nd->table]) + hits,
+			      memory_order_relaxed);
+	atomic_store_explicit(&w->bank.misses[nd->table],
+			      RLOAD(w->bank.misses[nd->table]) + (m - hits), memory_order_relaxed);
+	if (n_runs == 1) {
+		run_action(w, ax, m);
+	} else {
+		/* Several actions: run each over the packets that chose it, in burst order. */
+		struct actx grp[FT_BURST_MAX];
+		uint8_t done[FT_BURST_MAX] = {0};
+
+		for (uint32_t i = 0; i < m; i++) {
+			uint32_t g = 0;
+
+			if (done[i])
+				continue;
+			for (uint32_t j = i; j < m; j++)
+				if (!done[j] && ax[j].action == ax[i].action) {
+					grp[g++] = ax[j];
+					done[j] = 1;
+				}
+			run_action(w, grp, g);
+		}
+	}
+	for (uint32_t i = 0; i < m; i++)
+		sel[i]->node = next_after_apply(nd, hit[i], ax[i].action);
 }
 
 static bool
@@ -948,18 +1061,20 @@ run_control(struct burst *bu, enum ft_control ctl, struct pstate **all, const ui
 			apply_table(bu, nd, sel, sel_src, m);
 			break;
 		case FT_NODE_RUN:
-			for (uint32_t i = 0; i < m; i++) {
-				struct actx ax = {.w = w, .ps = sel[i], .res = bu->res,
-						  .src = sel_src[i], .action = nd->action,
-						  .table = UINT32_MAX};
+		{
+			struct actx ax[FT_BURST_MAX];
 
-				if (unlikely(w->trace != NULL))
-					tr_add(w->trace, TR_ACTION, nd->action, 0, 0, 0, NULL, 0,
-					       NULL, 0);
-				run_action(w, &ax);
+			for (uint32_t i = 0; i < m; i++) {
+				ax[i] = (struct actx){.w = w, .ps = sel[i], .res = bu->res,
+						      .src = sel_src[i], .action = nd->action,
+						      .table = UINT32_MAX};
 				sel[i]->node = nd->next;
 			}
+			if (unlikely(w->trace != NULL))
+				tr_add(w->trace, TR_ACTION, nd->action, 0, 0, 0, NULL, 0, NULL, 0);
+			run_action(w, ax, m);
 			break;
+		}
 		case FT_NODE_IF:
 			for (uint32_t i = 0; i < m; i++) {
 				bool r = cond_eval(pipe, sel[i], nd->cond);
@@ -1019,6 +1134,7 @@ pstate_init(struct ft_worker *w, struct pstate *ps, struct ft_pkt *p)
 	ps->out_port = 0;
 	ps->rid = 0;
 	ps->last_action = UINT16_MAX;
+	ps->fate_action = UINT16_MAX;
 	ps->in_port = p->in_port;
 	ps->in_len = p->len;
 	ps->now = w->now;
@@ -1187,7 +1303,8 @@ egress(struct burst *bu, const struct pstate *in, struct ft_pkt *p, uint32_t por
 		*action = ps->last_action;
 	if (ps->fate != FATE_SEND) {
 		drop = ps->fate == FATE_DROP ? FT_DROP_ACTION : FT_DROP_BAD_GROUP;
-		count_drop(w, drop, ps->last_action);
+		*action = ps->fate_action;
+		count_drop(w, drop, ps->fate_action);
 		return drop;
 	}
 	if ((drop = deparse(w, ps)) != FT_DROP_NONE) {
@@ -1247,9 +1364,12 @@ finish(struct burst *bu, struct pstate *ps, uint16_t i)
 	if (ps->drop == FT_DROP_NONE && (drop = deparse(w, ps)) != FT_DROP_NONE)
 		ps->drop = (uint16_t)drop;
 	if (ps->drop != FT_DROP_NONE) {
+		/* drop_packet() is blamed on the action that called it. */
+		uint16_t why = ps->fate == FATE_DROP ? ps->fate_action : ps->last_action;
+
 		res->drop[i] = ps->drop;
-		res->drop_action[i] = ps->last_action;
-		count_drop(w, ps->drop, ps->last_action);
+		res->drop_action[i] = why;
+		count_drop(w, ps->drop, why);
 		return;
 	}
 	sent_any = mirror(bu, ps, i);
@@ -1283,6 +1403,32 @@ finish(struct burst *bu, struct pstate *ps, uint16_t i)
 		res->drop[i] = (uint16_t)drop;
 		res->drop_action[i] = action;
 	}
+}
+
+/*
+ * Reports the burst's digests in packet order (and, for one packet, in the
+ * order it raised them), whatever order the nodes and action groups ran in:
+ * the first FT_BURST_EVENTS_MAX; the others are counted as lost.
+ */
+static void
+events_report(struct ft_worker *w, struct ft_burst_result *res)
+{
+	uint32_t n = w->n_events;
+
+	for (uint32_t i = 1; i < n; i++) {
+		struct ft_event e = w->events[i];
+		uint32_t j = i;
+
+		for (; j > 0 && w->events[j - 1].src > e.src; j--)
+			w->events[j] = w->events[j - 1];
+		w->events[j] = e;
+	}
+	res->n_events = n < FT_BURST_EVENTS_MAX ? n : FT_BURST_EVENTS_MAX;
+	memcpy(res->events, w->events, res->n_events * sizeof(res->events[0]));
+	if (n > res->n_events)
+		atomic_fetch_add_explicit(&w->bank.events_lost, n - res->n_events,
+					  memory_order_relaxed);
+	w->n_events = 0;
 }
 
 int
@@ -1334,6 +1480,7 @@ exec_burst(struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n,
 	for (uint32_t j = 0; j < m; j++)
 		finish(&bu, live[j], src[j]);
 
+	events_report(w, res);
 	atomic_store_explicit(&w->busy_gen, 0, memory_order_release);
 	return (int)res->n_tx;
 }

@@ -209,7 +209,8 @@ struct pstate {
 	uint32_t mirror; /* UINT32_MAX: none */
 	uint16_t rid;
 	uint8_t fate;	 /* FATE_* */
-	uint16_t last_action;
+	uint16_t last_action;	/* the action that ran last */
+	uint16_t fate_action;	/* the action that chose send, drop or replicate */
 	uint32_t in_port;
 	uint16_t in_len;
 	uint64_t now;
@@ -221,6 +222,7 @@ struct pstate {
 };
 
 #define DEPARSE_BUF (64 * 1024)
+#define EVENTS_PENDING_MAX (4 * FT_BURST_EVENTS_MAX)
 
 enum { FATE_NONE, FATE_SEND, FATE_DROP, FATE_GROUP };
 
@@ -236,6 +238,8 @@ struct ft_worker {
 	uint8_t *scratch;	/* per packet: storage for headers made valid */
 	uint8_t *deparse_buf;	/* DEPARSE_BUF bytes: headers being moved */
 	struct pstate ps[FT_BURST_MAX + 1]; /* the last one for copies in egress */
+	struct ft_event events[EVENTS_PENDING_MAX]; /* digests of the burst, sorted at its end */
+	uint32_t n_events;
 	/* learn ring: single producer (this worker), single consumer (control) */
 	struct learn_req *ring;
 	uint32_t ring_size; /* power of two */
