@@ -490,6 +490,8 @@ write_slow(struct ft_worker *w, const struct actx *ax, const struct insn *in, ui
 	uint8_t old[8], now[8];
 	uint32_t nb = (in->dst.bits + 7u) / 8u;
 
+	if (in->dst.kind == LOC_HDR && ax->ps->hdr[in->dst.hdr] == NULL)
+		return; /* a field of an invalid header: the write is ignored, not traced */
 	be_store(old, nb, loc_read(ax->ps, &in->dst, NULL));
 	loc_write(ax->ps, &in->dst, v);
 	be_store(now, nb, loc_read(ax->ps, &in->dst, NULL));
@@ -667,8 +669,20 @@ run_insn(struct ft_worker *w, const struct actx *ax, const struct insn *in)
 			ps->moved = true;
 			break;
 		}
-		if (ps->hdr[d] == NULL && unlikely(w->trace != NULL))
-			tr_add(w->trace, TR_VALID, d, 0, 0, 0, NULL, 0, NULL, 0);
+		if (unlikely(w->trace != NULL)) {
+			uint32_t nb = w->pipe->hdr_bytes[d];
+			uint8_t old[FT_HEADER_BYTES_MAX] = {0};
+
+			if (ps->hdr[d] == NULL)
+				tr_add(w->trace, TR_VALID, d, 0, 0, 0, NULL, 0, NULL, 0);
+			else
+				memcpy(old, ps->hdr[d], nb);
+			header_valid(w, ps, d, false);
+			memmove(ps->hdr[d], ps->hdr[s], nb);
+			tr_add(w->trace, TR_SET, FT_REF_HEADER, d, 0, nb * 8, old, nb, ps->hdr[d],
+			       nb);
+			break;
+		}
 		header_valid(w, ps, d, false);
 		memmove(ps->hdr[d], ps->hdr[s], w->pipe->hdr_bytes[d]);
 		break;

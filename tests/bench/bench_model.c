@@ -404,7 +404,7 @@ main(int argc, char **argv)
 	if (sp == NULL || w == NULL)
 		CHECK(-1);
 
-	for (int i = 0; i < 1000; i++) /* warm up */
+	for (int i = 0; i < (bursts ? 0 : 1000); i++) /* warm up (not when counting) */
 		bench_burst(&bb);
 	bb.sent = bb.done = 0;
 	t0 = now_s();

@@ -1174,11 +1174,83 @@ test_store(void **state)
 	ft_trace_destroy(t);
 }
 
+/*
+ * What the executor records for a whole-header copy, for a write to a field
+ * of an invalid header (ignored, so not recorded), and whom a drop is blamed
+ * on: the action that called drop_packet(), not a later one.
+ */
+static void
+test_header_copy_and_blame(void **state)
+{
+	static const struct ft_field_decl eth_f[] = {{"dst", 48}, {"src", 48}, {"type", 16}};
+	struct ft_program *p = ft_program_create("blame");
+	struct ft_pkt_pool pool;
+	struct ft_pkt_pool_simple *sp = ft_pkt_pool_simple_create(4, 512, &pool);
+	struct ft_error err;
+	struct ft_burst_result res;
+	uint8_t buf[256] = {0};
+	struct ft_pkt pkt;
+	int t, eth, copy, ghost, first, second;
+
+	(void)state;
+	t = ft_program_add_header_type(p, "eth_t", eth_f, 3, &err);
+	eth = ft_program_add_header(p, "eth", (uint32_t)t, FT_PROTO_ETH, FT_L_ETH, &err);
+	copy = ft_program_add_header(p, "eth_copy", (uint32_t)t, FT_PROTO_ETH, FT_L_NONE, &err);
+	ghost = ft_program_add_header(p, "ghost", (uint32_t)t, FT_PROTO_ETH, FT_L_NONE, &err);
+	assert_true(eth >= 0 && copy >= 0 && ghost >= 0);
+	struct ft_op a1[] = {
+		{.kind = FT_OP_SET, .dst = ft_ref_header((uint32_t)copy), .a = ft_ref_header((uint32_t)eth)},
+		{.kind = FT_OP_SET, .dst = ft_ref_field((uint32_t)ghost, 2), .a = ft_ref_const(7, 16)},
+		{.kind = FT_OP_DROP},
+	};
+	struct ft_op a2[] = {{.kind = FT_OP_SET, .dst = ft_ref_field((uint32_t)eth, 2),
+			      .a = ft_ref_const(0x86dd, 16)}};
+	first = ft_program_add_action(p, "first", NULL, 0, a1, 3, &err);
+	second = ft_program_add_action(p, "second", NULL, 0, a2, 1, &err);
+	assert_true(first >= 0 && second >= 0);
+	struct ft_node n0 = {.kind = FT_NODE_RUN, .action = (uint32_t)first, .next = 1};
+	struct ft_node n1 = {.kind = FT_NODE_RUN, .action = (uint32_t)second, .next = FT_NODE_END};
+	uint32_t emit[] = {(uint32_t)eth};
+
+	assert_true(ft_program_add_node(p, FT_CTL_INGRESS, &n0, &err) >= 0);
+	assert_true(ft_program_add_node(p, FT_CTL_INGRESS, &n1, &err) >= 0);
+	assert_int_equal(ft_program_set_emit(p, emit, 1, &err), 0);
+	struct ft_pipeline *pipe = ft_pipeline_create(p, NULL, &err);
+	assert_non_null(pipe);
+	struct ft_worker *w = ft_worker_create(pipe, &pool, &err);
+	struct ft_trace *tr = ft_trace_create();
+	assert_non_null(w);
+	for (int i = 0; i < 6; i++)
+		buf[128 + i] = (uint8_t)(0xa0 + i);
+	buf[128 + 12] = 0x08;
+	assert_int_equal(ft_pkt_init(&pkt, buf, sizeof(buf), 128, 60, 3), 0);
+	ft_worker_trace(w, &pkt, tr, &res);
+	char *text = ft_trace_text(tr, pipe);
+
+	assert_non_null(text);
+	assert_non_null(strstr(text, "eth_copy: set valid"));
+	/* the copy is recorded as a change of the whole header, to eth's bytes */
+	assert_non_null(strstr(text, "eth_copy: "));
+	assert_non_null(strstr(text, "a0a1a2a3a4a5"));
+	assert_null(strstr(text, "ghost."));
+	assert_non_null(strstr(text, "Drop: dropped by action 'first'"));
+	assert_int_equal(res.drop[0], FT_DROP_ACTION);
+	assert_int_equal(res.drop_action[0], (uint16_t)first);
+	assert_int_equal(ft_pipeline_action_drops(pipe, (uint32_t)first), 1);
+	assert_int_equal(ft_pipeline_action_drops(pipe, (uint32_t)second), 0);
+	free(text);
+	ft_trace_destroy(tr);
+	ft_worker_destroy(w);
+	ft_pipeline_destroy(pipe);
+	ft_pkt_pool_simple_destroy(sp);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hit_forward),
+		cmocka_unit_test(test_header_copy_and_blame),
 		cmocka_unit_test(test_miss_default_drop),
 		cmocka_unit_test(test_parse_error),
 		cmocka_unit_test(test_vxlan_encap),
