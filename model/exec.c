@@ -106,12 +106,6 @@ be_store(uint8_t *p, unsigned int n, uint64_t v)
 	}
 }
 
-static inline uint64_t
-mask_bits(unsigned int bits)
-{
-	return bits >= 64 ? ~0ull : (1ull << bits) - 1;
-}
-
 /*
  * memcpy() for the small, variable sizes of headers and fields (up to a few
  * dozen bytes): overlapping 8-byte moves instead of a call into libc.
@@ -179,7 +173,7 @@ std_read(const struct pstate *ps, unsigned int which)
 }
 
 static inline __attribute__((always_inline)) uint64_t
-loc_get(const struct pstate *ps, const struct loc *l, const uint8_t *params)
+loc_read(const struct pstate *ps, const struct loc *l, const uint8_t *params)
 {
 	const uint8_t *p;
 
@@ -192,13 +186,8 @@ loc_get(const struct pstate *ps, const struct loc *l, const uint8_t *params)
 	return (be_load(p, l->nbytes) >> l->shift) & l->mask;
 }
 
-uint64_t
-loc_read(const struct pstate *ps, const struct loc *l, const uint8_t *params)
-{
-	return loc_get(ps, l, params);
-}
 
-void
+static void
 loc_read_bytes(const struct pstate *ps, const struct loc *l, const uint8_t *params, uint8_t *out)
 {
 	uint32_t nb = (l->bits + 7u) / 8u;
@@ -621,7 +610,7 @@ run_insn(struct ft_worker *w, const struct actx *ax, const struct insn *in)
 		run_copy(w, ax, in);
 		break;
 	case I_SET:
-		write_traced(w, ax, in, loc_get(ps, &in->a, data));
+		write_traced(w, ax, in, loc_read(ps, &in->a, data));
 		break;
 	case I_ADD:
 	case I_SUB:
@@ -631,8 +620,8 @@ run_insn(struct ft_worker *w, const struct actx *ax, const struct insn *in)
 	case I_SHL:
 	case I_SHR:
 	case I_NOT:
-		a = loc_get(ps, &in->a, data);
-		b = in->kind == I_NOT ? 0 : loc_get(ps, &in->b, data);
+		a = loc_read(ps, &in->a, data);
+		b = in->kind == I_NOT ? 0 : loc_read(ps, &in->b, data);
 		switch (in->kind) {
 		case I_ADD: a += b; break;
 		case I_SUB: a -= b; break;
@@ -823,13 +812,13 @@ run_action(struct ft_worker *w, const struct actx *ax, uint32_t n)
 			break;
 		case I_SET:
 			for (uint32_t k = 0; k < n; k++)
-				loc_write(ax[k].ps, &in->dst, loc_get(ax[k].ps, &in->a, ax[k].data));
+				loc_write(ax[k].ps, &in->dst, loc_read(ax[k].ps, &in->a, ax[k].data));
 			break;
 		case I_ADD:
 			for (uint32_t k = 0; k < n; k++)
 				loc_write(ax[k].ps, &in->dst,
-					  loc_get(ax[k].ps, &in->a, ax[k].data) +
-						  loc_get(ax[k].ps, &in->b, ax[k].data));
+					  loc_read(ax[k].ps, &in->a, ax[k].data) +
+						  loc_read(ax[k].ps, &in->b, ax[k].data));
 			break;
 		case I_CSUM:
 			if (in->segs == NULL)
@@ -841,7 +830,7 @@ run_action(struct ft_worker *w, const struct actx *ax, uint32_t n)
 			for (uint32_t k = 0; k < n; k++) {
 				ax[k].ps->fate = FATE_SEND;
 				ax[k].ps->fate_action = (uint16_t)ax[k].action;
-				ax[k].ps->out_port = (uint32_t)loc_get(ax[k].ps, &in->a, ax[k].data);
+				ax[k].ps->out_port = (uint32_t)loc_read(ax[k].ps, &in->a, ax[k].data);
 			}
 			break;
 		default:

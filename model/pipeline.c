@@ -83,23 +83,6 @@ pipe_now(const struct ft_pipeline *pipe)
 
 /* --- Compiling operands -------------------------------------------------- */
 
-static uint32_t
-std_bits(enum ft_std s)
-{
-	switch (s) {
-	case FT_STD_IN_PORT:
-	case FT_STD_OUT_PORT:
-		return 32;
-	case FT_STD_PKT_LEN:
-	case FT_STD_RID:
-		return 16;
-	case FT_STD_TIMESTAMP:
-		return 64;
-	default:
-		return 0;
-	}
-}
-
 /* Offset of parameter 'p' in the packed data of action 'a'. */
 static uint32_t
 param_offset(const struct ft_action_info *ai, uint32_t p)
@@ -199,7 +182,7 @@ loc_compile(const struct ft_pipeline *pipe, int action, const struct ft_ref *r, 
 					    "no such standard metadata");
 		l->kind = LOC_STD;
 		l->off = (uint16_t)r->id;
-		l->bits = (uint16_t)std_bits((enum ft_std)r->id);
+		l->bits = (uint16_t)ft_std_bits((enum ft_std)r->id);
 		l->nbytes = (uint8_t)(l->bits / 8);
 		l->aligned = true;
 		return 0;
@@ -1985,30 +1968,24 @@ ft_pipeline_learn(struct ft_pipeline *pipe, ft_entry_fn fn, void *arg, struct ft
 		free(reqs);
 		return 0;
 	}
-	/* Keep the ops to report them: commit frees the transaction. */
-	{
-		struct ft_txn *report = txn;
+	/* Commit here, not with ft_txn_commit(): the ops are reported after. */
+	pthread_mutex_lock(&pipe->lock);
+	rc = commit_locked(txn, err);
+	pipe->open_txn = NULL;
+	for (uint32_t i = 0; rc == 0 && i < txn->n; i++) {
+		struct txn_op *op = &txn->ops[i];
 
-		pthread_mutex_lock(&pipe->lock);
-		rc = commit_locked(report, err);
-		pipe->open_txn = NULL;
-		if (rc == 0) {
-			for (uint32_t i = 0; i < report->n; i++) {
-				struct txn_op *op = &report->ops[i];
+		pipe->tables[op->table].learned++;
+		if (fn) {
+			struct ft_entry_info info;
 
-				pipe->tables[op->table].learned++;
-				if (fn) {
-					struct ft_entry_info info;
-
-					entry_info(pipe, op->table, op->new_slot, &info);
-					fn(op->table, &info, arg);
-				}
-			}
+			entry_info(pipe, op->table, op->new_slot, &info);
+			fn(op->table, &info, arg);
 		}
-		pthread_mutex_unlock(&pipe->lock);
-		added = rc == 0 ? report->n : 0;
-		txn_free(report);
 	}
+	pthread_mutex_unlock(&pipe->lock);
+	added = rc == 0 ? txn->n : 0;
+	txn_free(txn);
 	free(reqs);
 	return rc < 0 ? rc : (int)added;
 }

@@ -318,10 +318,4 @@ uint64_t pipe_now(const struct ft_pipeline *pipe);
 int exec_burst(struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n,
 	       struct ft_burst_result *res);
 
-/* Reading and writing operands (exec.c); 'params' is the running action's data. */
-uint64_t loc_read(const struct pstate *ps, const struct loc *l, const uint8_t *params);
-/* Packs the value of 'l' into ceil(bits / 8) bytes at 'out'. */
-void loc_read_bytes(const struct pstate *ps, const struct loc *l, const uint8_t *params,
-		    uint8_t *out);
-
 #endif

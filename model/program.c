@@ -110,15 +110,28 @@ struct ft_program {
 };
 
 static const char *const std_names[FT_STD_COUNT] = {
-	[FT_STD_IN_PORT] = "in_port",     [FT_STD_OUT_PORT] = "out_port",
-	[FT_STD_PKT_LEN] = "pkt_len",     [FT_STD_RID] = "rid",
-	[FT_STD_TIMESTAMP] = "timestamp",
+#define STD_NAME(e, name, bits) [FT_STD_##e] = name,
+	FT_STD_FIELDS(STD_NAME)
+#undef STD_NAME
 };
 
 static const uint32_t std_bits[FT_STD_COUNT] = {
-	[FT_STD_IN_PORT] = 32, [FT_STD_OUT_PORT] = 32,  [FT_STD_PKT_LEN] = 16,
-	[FT_STD_RID] = 16,     [FT_STD_TIMESTAMP] = 64,
+#define STD_BITS(e, name, bits) [FT_STD_##e] = bits,
+	FT_STD_FIELDS(STD_BITS)
+#undef STD_BITS
 };
+
+const char *
+ft_std_name(enum ft_std std)
+{
+	return (unsigned int)std < FT_STD_COUNT ? std_names[std] : NULL;
+}
+
+uint32_t
+ft_std_bits(enum ft_std std)
+{
+	return (unsigned int)std < FT_STD_COUNT ? std_bits[std] : 0;
+}
 
 static const char *const op_names[] = {
 	[FT_OP_SET] = "set",

@@ -402,16 +402,6 @@ drop_has_action(const struct tr_rec *r)
 	       r->b != UINT16_MAX;
 }
 
-static const char *const std_names[FT_STD_COUNT] = {
-	[FT_STD_IN_PORT] = "in_port", [FT_STD_OUT_PORT] = "out_port",
-	[FT_STD_PKT_LEN] = "pkt_len", [FT_STD_RID] = "rid",
-	[FT_STD_TIMESTAMP] = "timestamp",
-};
-static const uint32_t std_bits[FT_STD_COUNT] = {
-	[FT_STD_IN_PORT] = 32, [FT_STD_OUT_PORT] = 32, [FT_STD_PKT_LEN] = 16,
-	[FT_STD_RID] = 16,     [FT_STD_TIMESTAMP] = 64,
-};
-
 /* --- Values ---------------------------------------------------------------- */
 
 /* How to show a value: its width and what it is a value of. */
@@ -561,9 +551,9 @@ ref_name(struct sbuf *sb, const struct ft_program *prog, uint32_t action, const 
 			sb_printf(sb, "#%u", r->id);
 			return;
 		}
-		sb_puts(sb, std_names[r->id]);
-		f->name = std_names[r->id];
-		f->bits = std_bits[r->id];
+		sb_puts(sb, ft_std_name((enum ft_std)r->id));
+		f->name = ft_std_name((enum ft_std)r->id);
+		f->bits = ft_std_bits((enum ft_std)r->id);
 		return;
 	case FT_REF_PARAM:
 		if (ft_program_action(prog, action, &ai) < 0 || r->id >= ai.n_params) {

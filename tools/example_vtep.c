@@ -347,19 +347,6 @@ fail:
 	return b.rc;
 }
 
-static void
-put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v);
-}
 
 int
 example_vtep_populate(struct ft_pipeline *pipe, const struct example_vtep *v,

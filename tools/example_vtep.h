@@ -10,6 +10,21 @@
 #include <flowtwin/pipeline.h>
 #include <flowtwin/program.h>
 
+/* Big-endian stores, for building entries and packets. */
+static inline void
+put16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v);
+}
+
 /* The example's hosts: behind access ports 1 and 2, behind VTEP 10.0.0.2. */
 static const uint8_t EX_MAC_VM1[6] = {0x02, 0, 0, 0, 0, 0x0a};
 static const uint8_t EX_MAC_VM2[6] = {0x02, 0, 0, 0, 0, 0x0b};

@@ -135,15 +135,32 @@ enum ft_ref_kind {
 	FT_REF_HEADER, /* header instance 'id' as a whole */
 };
 
-/* Standard metadata, readable by any operation. */
+/*
+ * Standard metadata, readable by any operation. X(ENUM, name, bits):
+ *   in_port    the port the packet came in on
+ *   out_port   the port chosen by send_to_port(), or in egress, the member's port
+ *   pkt_len    the length of the packet as received
+ *   rid        in egress, the replication id of this copy; else 0
+ *   timestamp  the worker's clock at the start of the burst, in ms
+ */
+#define FT_STD_FIELDS(X)                                                                          \
+	X(IN_PORT, "in_port", 32)                                                                  \
+	X(OUT_PORT, "out_port", 32)                                                                \
+	X(PKT_LEN, "pkt_len", 16)                                                                  \
+	X(RID, "rid", 16)                                                                          \
+	X(TIMESTAMP, "timestamp", 64)
+
 enum ft_std {
-	FT_STD_IN_PORT,	 /* 32 bits: the port the packet came in on */
-	FT_STD_OUT_PORT, /* 32 bits: the port chosen by send_to_port(), or in egress, the member's port */
-	FT_STD_PKT_LEN,	 /* 16 bits: length of the packet as received */
-	FT_STD_RID,	 /* 16 bits: in egress, the replication id of this copy; else 0 */
-	FT_STD_TIMESTAMP, /* 64 bits: the worker's clock at the start of the burst, in ms */
+#define FT_STD_ENUM(e, name, bits) FT_STD_##e,
+	FT_STD_FIELDS(FT_STD_ENUM)
+#undef FT_STD_ENUM
 	FT_STD_COUNT
 };
+
+/* "in_port", or NULL for an unknown id. */
+const char *ft_std_name(enum ft_std std);
+/* Width in bits of a standard metadata field, or 0 for an unknown id. */
+uint32_t ft_std_bits(enum ft_std std);
 
 struct ft_ref {
 	enum ft_ref_kind kind;
