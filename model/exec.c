@@ -344,6 +344,33 @@ csum_segs(const struct pstate *ps, const struct insn *in)
 	return (uint16_t)~sum;
 }
 
+/* The same when every run has an even length: no byte lanes to track. */
+static inline uint16_t
+csum_even(const struct pstate *ps, const struct insn *in)
+{
+	uint64_t sum = 0;
+
+	for (uint32_t i = 0; i < in->n_segs; i++) {
+		const struct seg *sg = &in->segs[i];
+		const uint8_t *p = ps->hdr[sg->hdr];
+		uint32_t j = 0, v;
+
+		if (p == NULL)
+			continue;
+		p += sg->off;
+		for (; j + 4 <= sg->len; j += 4) {
+			memcpy(&v, p + j, 4);
+			sum += __builtin_bswap32(v);
+		}
+		if (j < sg->len)
+			sum += (uint32_t)(p[j] << 8 | p[j + 1]);
+	}
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
 /* --- Hashes ---------------------------------------------------------------- */
 
 static uint32_t crc32_table[256];
@@ -613,6 +640,7 @@ run_insn(struct ft_worker *w, const struct actx *ax, const struct insn *in)
 		write_traced(w, ax, in, loc_read(ps, &in->a, data));
 		break;
 	case I_ADD:
+	case I_ADD16:
 	case I_SUB:
 	case I_AND:
 	case I_OR:
@@ -623,7 +651,8 @@ run_insn(struct ft_worker *w, const struct actx *ax, const struct insn *in)
 		a = loc_read(ps, &in->a, data);
 		b = in->kind == I_NOT ? 0 : loc_read(ps, &in->b, data);
 		switch (in->kind) {
-		case I_ADD: a += b; break;
+		case I_ADD:
+		case I_ADD16: a += b; break;
 		case I_SUB: a -= b; break;
 		case I_AND: a &= b; break;
 		case I_OR: a |= b; break;
@@ -814,6 +843,21 @@ run_action(struct ft_worker *w, const struct actx *ax, uint32_t n)
 			for (uint32_t k = 0; k < n; k++)
 				loc_write(ax[k].ps, &in->dst, loc_read(ax[k].ps, &in->a, ax[k].data));
 			break;
+		case I_ADD16: {
+			const struct loc *d = &in->dst, *a = &in->a, *b = &in->b;
+
+			for (uint32_t k = 0; k < n; k++) {
+				uint8_t *const *base = ax[k].ps->hdr;
+				uint32_t va = base[a->hdr] ? be_load(base[a->hdr] + a->off, 2) : 0;
+				uint32_t vb = b->kind == LOC_CONST
+						      ? (uint32_t)b->cval
+						      : (base[b->hdr] ? be_load(base[b->hdr] + b->off, 2) : 0);
+
+				if (base[d->hdr] != NULL)
+					be_store(base[d->hdr] + d->off, 2, (va + vb) & 0xffff);
+			}
+			break;
+		}
 		case I_ADD:
 			for (uint32_t k = 0; k < n; k++)
 				loc_write(ax[k].ps, &in->dst,
@@ -824,7 +868,8 @@ run_action(struct ft_worker *w, const struct actx *ax, uint32_t n)
 			if (in->segs == NULL)
 				goto one_by_one;
 			for (uint32_t k = 0; k < n; k++)
-				loc_write(ax[k].ps, &in->dst, csum_segs(ax[k].ps, in));
+				loc_write(ax[k].ps, &in->dst,
+					  in->segs_even ? csum_even(ax[k].ps, in) : csum_segs(ax[k].ps, in));
 			break;
 		case I_SEND:
 			for (uint32_t k = 0; k < n; k++) {
@@ -1166,46 +1211,52 @@ deparse(struct ft_worker *w, struct pstate *ps)
 	if (likely(!ps->moved && pipe->emit_as_parsed && w->trace == NULL))
 		return FT_DROP_NONE;
 
-	for (; k >= 0; k--) {
-		uint32_t h = pipe->emit[k];
-
-		if (ps->hdr[h] == NULL)
-			continue;
-		if (ps->hdr[h] + ps->hlen[h] != cursor)
-			break;
-		cursor -= ps->hlen[h];
-		emitted++;
-	}
-	if (k >= 0) {
+	/*
+	 * One pass from the last header: the ones at the end that are already
+	 * in place stay; from the first that is not, the rest are gathered.
+	 */
+	{
 		uint8_t *lo = p->buf, *hi = p->buf + p->buf_len;
 		uint32_t total = 0;
-		bool in_place = false;
-		uint8_t *d;
+		bool gather = false, in_place = false;
+		int first = -1;
 
-		for (int j = 0; j <= k; j++) {
-			uint32_t h = pipe->emit[j];
+		for (; k >= 0; k--) {
+			uint32_t h = pipe->emit[k];
+			uint8_t *hp = ps->hdr[h];
 
-			if (ps->hdr[h] == NULL)
+			if (hp == NULL)
 				continue;
+			if (!gather && hp + ps->hlen[h] == cursor) {
+				cursor -= ps->hlen[h];
+				emitted++;
+				continue;
+			}
+			gather = true;
+			first = k;
 			total += ps->hlen[h];
-			in_place |= ps->hdr[h] >= lo && ps->hdr[h] < hi;
+			in_place |= hp >= lo && hp < hi;
 		}
-		if ((size_t)(cursor - p->buf) < total)
-			return FT_DROP_NO_HEADROOM;
-		/* Headers still in the packet may overlap where they go: stage them. */
-		d = in_place ? w->deparse_buf : cursor - total;
-		for (int j = 0; j <= k; j++) {
-			uint32_t h = pipe->emit[j];
+		if (gather) {
+			uint8_t *start, *d;
 
-			if (ps->hdr[h] == NULL)
-				continue;
-			copy_small(d, ps->hdr[h], ps->hlen[h]);
-			d += ps->hlen[h];
-			emitted++;
+			if ((size_t)(cursor - p->buf) < total)
+				return FT_DROP_NO_HEADROOM;
+			/* Headers still in the packet may overlap where they go: stage them. */
+			start = d = in_place ? w->deparse_buf : cursor - total;
+			for (int j = first; d < start + total; j++) {
+				uint32_t h = pipe->emit[j];
+
+				if (ps->hdr[h] == NULL)
+					continue;
+				copy_small(d, ps->hdr[h], ps->hlen[h]);
+				d += ps->hlen[h];
+				emitted++;
+			}
+			cursor -= total;
+			if (in_place)
+				memcpy(cursor, w->deparse_buf, total);
 		}
-		cursor -= total;
-		if (in_place)
-			memcpy(cursor, w->deparse_buf, total);
 	}
 	if (pkt_end - cursor > UINT16_MAX)
 		return FT_DROP_TOO_BIG;

@@ -241,6 +241,14 @@ is_operand(const struct ft_ref *r)
 	return r->kind != FT_REF_NONE;
 }
 
+/* A 16-bit value in whole bytes of a header, the metadata or the action data. */
+static bool
+is_u16(const struct loc *l)
+{
+	return (l->kind == LOC_HDR || l->kind == LOC_META || l->kind == LOC_PARAM) && l->aligned &&
+	       l->bits == 16;
+}
+
 /* A byte-aligned copy from action data into a header: fusable into I_COPY. */
 static bool
 copy_candidate(const struct insn *in)
@@ -281,6 +289,9 @@ segs_compile(struct insn *in)
 	}
 	in->segs = sg;
 	in->n_segs = n;
+	in->segs_even = true;
+	for (uint32_t i = 0; i < n; i++)
+		in->segs_even &= sg[i].len % 2 == 0;
 	return 0;
 }
 
@@ -379,6 +390,9 @@ action_compile(struct ft_pipeline *pipe, uint32_t id, struct caction *ca, struct
 			in->kind = I_SET_WIDE;
 		if (in->kind == I_LEARN)
 			ca->learns = true;
+		if (in->kind == I_ADD && is_u16(&in->dst) && is_u16(&in->a) &&
+		    (is_u16(&in->b) || (in->b.kind == LOC_CONST && in->b.bits <= 16)))
+			in->kind = I_ADD16;
 		/* Fuse with the previous instruction when both copy adjacent bytes. */
 		if (copy_candidate(in) || (in->kind == I_SET_WIDE && in->a.kind == LOC_PARAM &&
 					   in->dst.kind == LOC_HDR && in->dst.bits == in->a.bits)) {

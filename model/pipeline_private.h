@@ -93,6 +93,7 @@ enum insn_kind {
 	I_DIGEST,
 	I_LEARN,
 	I_COUNT,
+	I_ADD16, /* I_ADD of aligned 16-bit operands (lengths in encapsulations) */
 };
 
 /* A run of whole bytes of a header, the metadata or the action data. */
@@ -111,6 +112,7 @@ struct insn {
 	uint32_t n_list;
 	struct seg *segs; /* CSUM, HASH: 'list' as byte runs, when all of it is whole bytes */
 	uint32_t n_segs;
+	bool segs_even;	  /* every run has an even length */
 	uint32_t src_op; /* index of the program op it comes from (for traces) */
 };
 
