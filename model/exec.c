@@ -468,6 +468,7 @@ header_valid(struct ft_worker *w, struct pstate *ps, uint32_t h, bool zero)
 	ps->hdr[h] = ps->scratch + w->pipe->hdr_scratch[h];
 	ps->hlen[h] = w->pipe->hdr_bytes[h];
 	ps->moved = true;
+	ps->scratch_mask |= 1u << h;
 	if (zero)
 		memset(ps->hdr[h], 0, ps->hlen[h]);
 }
@@ -685,6 +686,8 @@ run_insn(struct ft_worker *w, const struct actx *ax, const struct insn *in)
 				tr_add(w->trace, TR_INVALID, d, 0, 0, 0, NULL, 0, NULL, 0);
 			ps->hdr[d] = NULL;
 			ps->moved = true;
+			ps->invalidated = true;
+			ps->scratch_mask &= ~(1u << d);
 			break;
 		}
 		if (unlikely(w->trace != NULL)) {
@@ -716,6 +719,8 @@ run_insn(struct ft_worker *w, const struct actx *ax, const struct insn *in)
 			tr_add(w->trace, TR_INVALID, in->dst.hdr, 0, 0, 0, NULL, 0, NULL, 0);
 		ps->hdr[in->dst.hdr] = NULL;
 		ps->moved = true;
+		ps->invalidated = true;
+		ps->scratch_mask &= ~(1u << in->dst.hdr);
 		break;
 	case I_CSUM:
 	case I_HASH: {
@@ -828,6 +833,7 @@ run_action(struct ft_worker *w, const struct actx *ax, uint32_t n)
 				ps->hdr[hdr] = ps->scratch + scratch;
 				ps->hlen[hdr] = bytes;
 				ps->moved = true;
+				ps->scratch_mask |= 1u << hdr;
 				if (zero)
 					memset(ps->hdr[hdr], 0, bytes);
 			}
@@ -837,6 +843,8 @@ run_action(struct ft_worker *w, const struct actx *ax, uint32_t n)
 			for (uint32_t k = 0; k < n; k++) {
 				ax[k].ps->hdr[in->dst.hdr] = NULL;
 				ax[k].ps->moved = true;
+				ax[k].ps->invalidated = true;
+				ax[k].ps->scratch_mask &= ~(1u << in->dst.hdr);
 			}
 			break;
 		case I_SET:
@@ -1187,6 +1195,8 @@ pstate_init(struct ft_worker *w, struct pstate *ps, struct ft_pkt *p)
 	ps->in_len = p->len;
 	ps->now = w->now;
 	ps->moved = false;
+	ps->invalidated = false;
+	ps->scratch_mask = 0;
 	ps->hdr[BASE_META] = ps->meta;
 	if (w->pipe->meta_size)
 		memset(ps->meta, 0, w->pipe->meta_size);
@@ -1210,6 +1220,32 @@ deparse(struct ft_worker *w, struct pstate *ps)
 	/* Every header still where the parser found it: nothing to move. */
 	if (likely(!ps->moved && pipe->emit_as_parsed && w->trace == NULL))
 		return FT_DROP_NONE;
+	/*
+	 * An encapsulation: nothing was removed, and the only headers outside
+	 * the packet are ones the emit order puts in front of all the parsed
+	 * headers, which stay where they are. Write the new ones in front.
+	 */
+	if (pipe->emit_as_parsed && !ps->invalidated && w->trace == NULL &&
+	    (ps->scratch_mask & ~pipe->prefix_mask) == 0) {
+		uint32_t total = 0;
+		uint8_t *d;
+
+		for (uint32_t i = 0; i < pipe->n_prefix; i++)
+			total += ps->hdr[pipe->prefix[i]] ? ps->hlen[pipe->prefix[i]] : 0;
+		if ((size_t)(ps->data - p->buf) < total)
+			return FT_DROP_NO_HEADROOM;
+		cursor = d = ps->data - total;
+		for (uint32_t i = 0; i < pipe->n_prefix; i++) {
+			uint32_t h = pipe->prefix[i];
+
+			if (ps->hdr[h] == NULL)
+				continue;
+			copy_small(d, ps->hdr[h], ps->hlen[h]);
+			d += ps->hlen[h];
+			emitted++;
+		}
+		goto done;
+	}
 
 	/*
 	 * One pass from the last header: the ones at the end that are already
@@ -1258,6 +1294,7 @@ deparse(struct ft_worker *w, struct pstate *ps)
 				memcpy(cursor, w->deparse_buf, total);
 		}
 	}
+done:
 	if (pkt_end - cursor > UINT16_MAX)
 		return FT_DROP_TOO_BIG;
 	p->data_off = (uint16_t)(cursor - p->buf);

@@ -775,6 +775,11 @@ compile(struct ft_pipeline *pipe, struct ft_error *err)
 			parsed += pipe->hdr_layer[h] != FT_L_NONE;
 		if (listed != parsed)
 			pipe->emit_as_parsed = false;
+		/* The headers an encapsulation puts in front of the parsed ones. */
+		for (uint32_t i = 0; i < n && pipe->hdr_layer[emit[i]] == FT_L_NONE; i++) {
+			pipe->prefix_mask |= 1u << emit[i];
+			pipe->prefix[pipe->n_prefix++] = (uint8_t)emit[i];
+		}
 	}
 
 	/* Metadata: each field in whole bytes. */

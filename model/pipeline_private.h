@@ -218,6 +218,8 @@ struct pstate {
 	uint64_t now;
 	uint8_t *scratch; /* where headers made valid live: scratch_size bytes */
 	bool moved;	  /* a header changed validity: the deparser has work */
+	bool invalidated; /* a header was made invalid */
+	uint32_t scratch_mask; /* headers whose bytes are in the scratch area */
 	uint8_t *hdr[BASE_COUNT]; /* headers (NULL: invalid), metadata, action data */
 	uint16_t hlen[FT_HEADERS_MAX];
 	uint8_t meta[FT_META_BYTES_MAX];
@@ -262,6 +264,8 @@ struct ft_pipeline {
 	uint8_t parsed_hdr[FT_L_COUNT]; /* instance of each layer, or 0xff */
 	uint32_t emit[FT_HEADERS_MAX], n_emit;
 	bool emit_as_parsed; /* emit lists every parsed header, in packet order */
+	uint32_t prefix_mask;		  /* unparsed headers emitted before any parsed one */
+	uint8_t prefix[FT_HEADERS_MAX], n_prefix; /* the same, in emit order */
 	/* metadata */
 	uint16_t *meta_off;
 	uint32_t meta_size;
