@@ -324,10 +324,12 @@ valid_fill_compile(const struct ft_pipeline *pipe, struct caction *ca)
 	for (uint32_t i = 0; i < ca->n_insns; i++) {
 		struct insn *v = &ca->insns[i];
 		uint8_t filled[FT_HEADER_BYTES_MAX] = {0};
-		uint32_t h = v->dst.hdr, n = 0, bytes = pipe->hdr_bytes[h];
+		uint32_t h, n = 0, bytes;
 
 		if (v->kind != I_VALID)
 			continue;
+		h = v->dst.hdr;
+		bytes = pipe->hdr_bytes[h];
 		for (uint32_t j = i + 1; j < ca->n_insns && n < bytes; j++) {
 			const struct insn *in = &ca->insns[j];
 			uint32_t len = in->kind == I_COPY ? in->len : in->dst.bits / 8u;
