@@ -116,13 +116,18 @@ copy_small(uint8_t *d, const uint8_t *s, uint32_t n)
 	uint64_t a, b;
 	uint32_t x, y;
 
-	if (n > 16) {
-		for (uint32_t i = 0; i + 8 < n; i += 8) {
-			memcpy(&a, s + i, 8);
-			memcpy(d + i, &a, 8);
-		}
-		memcpy(&b, s + n - 8, 8);
-		memcpy(d + n - 8, &b, 8);
+	if (n > 64) {
+		/* 16-byte moves (one vector load and store each), the last one overlapping. */
+		for (uint32_t i = 0; i + 16 < n; i += 16)
+			__builtin_memcpy(d + i, s + i, 16);
+		__builtin_memcpy(d + n - 16, s + n - 16, 16);
+	} else if (n > 32) {
+		/* An encapsulation's headers: 32 bytes from each end, overlapping. */
+		__builtin_memcpy(d, s, 32);
+		__builtin_memcpy(d + n - 32, s + n - 32, 32);
+	} else if (n > 16) {
+		__builtin_memcpy(d, s, 16);
+		__builtin_memcpy(d + n - 16, s + n - 16, 16);
 	} else if (n >= 8) {
 		memcpy(&a, s, 8);
 		memcpy(&b, s + n - 8, 8);
@@ -344,7 +349,13 @@ csum_segs(const struct pstate *ps, const struct insn *in)
 	return (uint16_t)~sum;
 }
 
-/* The same when every run has an even length: no byte lanes to track. */
+/*
+ * The same when every run has an even length: no byte lanes to track. The
+ * 16-bit words are summed in host order, 8 bytes at a time, and the folded
+ * sum swapped once at the end: the ones' complement sum does not depend on
+ * byte order (RFC 1071, 2(B)), and the fold gives 0 only for all zeros
+ * either way, so the result is the same to the bit.
+ */
 static inline uint16_t
 csum_even(const struct pstate *ps, const struct insn *in)
 {
@@ -353,22 +364,35 @@ csum_even(const struct pstate *ps, const struct insn *in)
 	for (uint32_t i = 0; i < in->n_segs; i++) {
 		const struct seg *sg = &in->segs[i];
 		const uint8_t *p = ps->hdr[sg->hdr];
-		uint32_t j = 0, v;
+		uint32_t j = 0, n = sg->len, v4;
+		uint64_t v8;
+		uint16_t v2;
 
 		if (p == NULL)
 			continue;
 		p += sg->off;
-		for (; j + 4 <= sg->len; j += 4) {
-			memcpy(&v, p + j, 4);
-			sum += __builtin_bswap32(v);
+		for (; j + 8 <= n; j += 8) {
+			memcpy(&v8, p + j, 8);
+			sum += (v8 & 0xffffffff) + (v8 >> 32);
 		}
-		if (j < sg->len)
-			sum += (uint32_t)(p[j] << 8 | p[j + 1]);
+		if (j + 4 <= n) {
+			memcpy(&v4, p + j, 4);
+			sum += v4;
+			j += 4;
+		}
+		if (j < n) {
+			memcpy(&v2, p + j, 2);
+			sum += v2;
+		}
 	}
 	sum = (sum & 0xffffffff) + (sum >> 32);
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return __builtin_bswap16((uint16_t)~sum);
+#else
 	return (uint16_t)~sum;
+#endif
 }
 
 /* --- Hashes ---------------------------------------------------------------- */
@@ -801,12 +825,14 @@ run_action(struct ft_worker *w, const struct actx *ax, uint32_t n)
 		ax[k].ps->last_action = (uint16_t)ax[k].action;
 		ax[k].ps->hdr[BASE_PARAMS] = (uint8_t *)ax[k].data;
 	}
-	for (const struct insn *in = ca->insns, *end = in + ca->n_insns; in < end; in++) {
-		if (unlikely(w->trace != NULL)) {
+	if (unlikely(w->trace != NULL)) {
+		/* One record per operation: the general list, one packet at a time. */
+		for (const struct insn *in = ca->insns, *end = in + ca->n_insns; in < end; in++)
 			for (uint32_t k = 0; k < n; k++)
 				run_insn(w, &ax[k], in);
-			continue;
-		}
+		return;
+	}
+	for (const struct insn *in = ca->fast, *end = in + ca->n_fast; in < end; in++) {
 		switch (in->kind) {
 		case I_COPY: {
 			const uint8_t hdr = in->dst.hdr;
@@ -839,6 +865,21 @@ run_action(struct ft_worker *w, const struct actx *ax, uint32_t n)
 			}
 			break;
 		}
+		case I_VALID_SCRATCH:
+			for (uint32_t j = 0; j < in->n_segs; j++) {
+				const uint8_t hdr = in->segs[j].hdr;
+				const uint16_t off = in->segs[j].off, len = in->segs[j].len;
+
+				for (uint32_t k = 0; k < n; k++) {
+					ax[k].ps->hdr[hdr] = ax[k].ps->scratch + off;
+					ax[k].ps->hlen[hdr] = len;
+				}
+			}
+			for (uint32_t k = 0; k < n; k++) {
+				ax[k].ps->moved = true;
+				ax[k].ps->scratch_mask |= in->mask;
+			}
+			break;
 		case I_INVALID:
 			for (uint32_t k = 0; k < n; k++) {
 				ax[k].ps->hdr[in->dst.hdr] = NULL;
@@ -854,6 +895,23 @@ run_action(struct ft_worker *w, const struct actx *ax, uint32_t n)
 		case I_ADD16: {
 			const struct loc *d = &in->dst, *a = &in->a, *b = &in->b;
 
+			if (d->hdr == BASE_SCRATCH && a->hdr == BASE_SCRATCH &&
+			    b->kind == LOC_HDR) {
+				/* A length in a new header: only the packet's may be missing. */
+				const uint16_t doff = d->off, aoff = a->off, boff = b->off;
+				const uint8_t bh = b->hdr;
+
+				for (uint32_t k = 0; k < n; k++) {
+					const struct pstate *ps = ax[k].ps;
+					const uint8_t *pb = ps->hdr[bh];
+					uint32_t v = (uint32_t)be_load(ps->scratch + aoff, 2);
+
+					if (pb != NULL)
+						v += (uint32_t)be_load(pb + boff, 2);
+					be_store(ps->scratch + doff, 2, v & 0xffff);
+				}
+				break;
+			}
 			for (uint32_t k = 0; k < n; k++) {
 				uint8_t *const *base = ax[k].ps->hdr;
 				uint32_t va = base[a->hdr] ? be_load(base[a->hdr] + a->off, 2) : 0;
@@ -880,6 +938,16 @@ run_action(struct ft_worker *w, const struct actx *ax, uint32_t n)
 					  in->segs_even ? csum_even(ax[k].ps, in) : csum_segs(ax[k].ps, in));
 			break;
 		case I_SEND:
+			if (in->a.kind == LOC_PARAM && in->a.aligned && in->a.bits == 32) {
+				const uint16_t off = in->a.off;
+
+				for (uint32_t k = 0; k < n; k++) {
+					ax[k].ps->fate = FATE_SEND;
+					ax[k].ps->fate_action = (uint16_t)ax[k].action;
+					ax[k].ps->out_port = (uint32_t)be_load(ax[k].data + off, 4);
+				}
+				break;
+			}
 			for (uint32_t k = 0; k < n; k++) {
 				ax[k].ps->fate = FATE_SEND;
 				ax[k].ps->fate_action = (uint16_t)ax[k].action;
@@ -1207,8 +1275,8 @@ pstate_init(struct ft_worker *w, struct pstate *ps, struct ft_pkt *p)
  * the end that are already in place stay; the others are gathered and
  * written in front of them, into the headroom if need be.
  */
-static unsigned int
-deparse(struct ft_worker *w, struct pstate *ps)
+static __attribute__((noinline)) unsigned int
+deparse_general(struct ft_worker *w, struct pstate *ps)
 {
 	const struct ft_pipeline *pipe = w->pipe;
 	struct ft_pkt *p = ps->pkt;
@@ -1301,6 +1369,37 @@ done:
 	p->len = (uint16_t)(pkt_end - cursor);
 	if (unlikely(w->trace != NULL))
 		tr_add(w->trace, TR_DEPARSE, emitted, p->len, 0, 0, NULL, 0, NULL, 0);
+	return FT_DROP_NONE;
+}
+
+/*
+ * deparse_general() with the common cases inline: nothing moved, or an
+ * encapsulation that made every prefix header valid and nothing else. Those
+ * are back to back at the start of the scratch area (compile()): one copy.
+ */
+static inline unsigned int
+deparse(struct ft_worker *w, struct pstate *ps)
+{
+	const struct ft_pipeline *pipe = w->pipe;
+	struct ft_pkt *p = ps->pkt;
+	uint8_t *cursor, *pkt_end;
+	uint32_t total = pipe->prefix_bytes;
+
+	if (unlikely(w->trace != NULL) || !pipe->emit_as_parsed)
+		return deparse_general(w, ps);
+	if (!ps->moved)
+		return FT_DROP_NONE;
+	if (ps->invalidated || ps->scratch_mask != pipe->prefix_mask)
+		return deparse_general(w, ps);
+	if ((size_t)(ps->data - p->buf) < total)
+		return FT_DROP_NO_HEADROOM;
+	pkt_end = ft_pkt_data(p) + p->len;
+	cursor = ps->data - total;
+	copy_small(cursor, ps->scratch, total);
+	if (pkt_end - cursor > UINT16_MAX)
+		return FT_DROP_TOO_BIG;
+	p->data_off = (uint16_t)(cursor - p->buf);
+	p->len = (uint16_t)(pkt_end - cursor);
 	return FT_DROP_NONE;
 }
 
@@ -1464,7 +1563,12 @@ finish(struct burst *bu, struct pstate *ps, uint16_t i)
 		return;
 	}
 	sent_any = mirror(bu, ps, i);
-	if (ps->fate == FATE_SEND) {
+	if (ps->fate == FATE_SEND && w->pipe->n_nodes[FT_CTL_EGRESS] == 0) {
+		/* egress() with no egress control, without its call. */
+		action = ps->last_action;
+		drop = tx_push(bu, ps->pkt, ps->out_port, i, 0) ? FT_DROP_NONE
+								 : FT_DROP_TOO_MANY_COPIES;
+	} else if (ps->fate == FATE_SEND) {
 		drop = egress(bu, ps, ps->pkt, ps->out_port, 0, i, &action);
 	} else {
 		g = w->pipe->gcopy[bu->copy].groups[ps->group];

@@ -349,6 +349,117 @@ valid_fill_compile(const struct ft_pipeline *pipe, struct caction *ca)
 	}
 }
 
+/* Points l at the scratch area if it is a field of a header in 'known'. */
+static void
+loc_to_scratch(const struct ft_pipeline *pipe, uint32_t known, struct loc *l)
+{
+	if (l->kind == LOC_HDR && l->hdr < FT_HEADERS_MAX && (known & (1u << l->hdr))) {
+		l->off = (uint16_t)(pipe->hdr_scratch[l->hdr] + l->off);
+		l->hdr = BASE_SCRATCH;
+	}
+}
+
+/*
+ * The instruction list the packet path runs when nothing is traced (traces
+ * run ca->insns, whose records follow the program's operations). A header
+ * the parser never fills is valid only in the scratch area, at a fixed
+ * offset; once the action has made it valid (and nothing since may have
+ * made it invalid), its fields are addressed there (BASE_SCRATCH), which is
+ * never NULL. Copies from adjacent action data into adjacent headers then
+ * fuse into one: the prefix headers are back to back in the scratch area
+ * (compile()), so an encapsulation fills all its headers with one copy.
+ * Owns copies of the lists and runs.
+ */
+static int
+action_fast_compile(const struct ft_pipeline *pipe, struct caction *ca)
+{
+	uint32_t known = 0; /* unparsed headers certainly valid here */
+
+	ca->fast = calloc(ca->n_insns ? ca->n_insns : 1, sizeof(*ca->fast));
+	if (ca->fast == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < ca->n_insns; i++) {
+		const struct insn *src = &ca->insns[i];
+		struct insn *in = &ca->fast[ca->n_fast];
+		struct insn *prev = ca->n_fast ? in - 1 : NULL;
+
+		*in = *src;
+		in->list = NULL;
+		in->segs = NULL;
+		ca->n_fast++;
+		if (src->list != NULL) {
+			in->list = malloc(src->n_list * sizeof(*in->list));
+			if (in->list == NULL)
+				return -ENOMEM;
+			memcpy(in->list, src->list, src->n_list * sizeof(*in->list));
+		}
+		if (src->segs != NULL) {
+			in->segs = malloc((src->n_segs ? src->n_segs : 1) * sizeof(*in->segs));
+			if (in->segs == NULL)
+				return -ENOMEM;
+			memcpy(in->segs, src->segs, src->n_segs * sizeof(*in->segs));
+		}
+		switch (in->kind) {
+		case I_VALID: {
+			uint32_t h = in->dst.hdr;
+
+			if (pipe->hdr_layer[h] != FT_L_NONE)
+				continue;
+			known |= 1u << h;
+			if (!in->len) /* it must be zeroed if it was not valid */
+				continue;
+			/*
+			 * Filled whole by the action: its one place is the same
+			 * whether it was valid or not, so no test; successive
+			 * ones become one instruction.
+			 */
+			if (prev && prev->kind == I_VALID_SCRATCH) {
+				ca->n_fast--;
+				in = prev;
+			} else {
+				in->kind = I_VALID_SCRATCH;
+				in->mask = 0;
+				in->n_segs = 0;
+				in->segs = calloc(ca->n_insns, sizeof(*in->segs));
+				if (in->segs == NULL)
+					return -ENOMEM;
+			}
+			in->mask |= 1u << h;
+			in->segs[in->n_segs++] = (struct seg){.hdr = (uint8_t)h,
+							      .off = pipe->hdr_scratch[h],
+							      .len = pipe->hdr_bytes[h]};
+			continue;
+		}
+		case I_INVALID:
+		case I_HDR_COPY: /* makes dst invalid if the source is */
+			known &= ~(1u << in->dst.hdr);
+			continue;
+		default:
+			break;
+		}
+		loc_to_scratch(pipe, known, &in->dst);
+		loc_to_scratch(pipe, known, &in->a);
+		loc_to_scratch(pipe, known, &in->b);
+		for (uint32_t j = 0; j < in->n_list; j++)
+			loc_to_scratch(pipe, known, &in->list[j]);
+		for (uint32_t j = 0; in->segs && j < in->n_segs; j++) {
+			struct seg *sg = &in->segs[j];
+
+			if (sg->hdr < FT_HEADERS_MAX && (known & (1u << sg->hdr))) {
+				sg->off = (uint16_t)(pipe->hdr_scratch[sg->hdr] + sg->off);
+				sg->hdr = BASE_SCRATCH;
+			}
+		}
+		if (in->kind == I_COPY && prev && prev->kind == I_COPY &&
+		    prev->dst.hdr == in->dst.hdr && prev->dst.off + prev->len == in->dst.off &&
+		    prev->a.off + prev->len == in->a.off) {
+			prev->len += in->len;
+			ca->n_fast--;
+		}
+	}
+	return 0;
+}
+
 static int
 action_compile(struct ft_pipeline *pipe, uint32_t id, struct caction *ca, struct ft_error *err)
 {
@@ -414,6 +525,8 @@ action_compile(struct ft_pipeline *pipe, uint32_t id, struct caction *ca, struct
 		ca->n_insns++;
 	}
 	valid_fill_compile(pipe, ca);
+	if (action_fast_compile(pipe, ca) < 0)
+		return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, id, ai.name, "out of memory");
 	return 0;
 }
 
@@ -686,6 +799,11 @@ pipeline_free(struct ft_pipeline *pipe, bool free_prog)
 			free(pipe->actions[a].insns[i].segs);
 		}
 		free(pipe->actions[a].insns);
+		for (uint32_t i = 0; i < pipe->actions[a].n_fast; i++) {
+			free(pipe->actions[a].fast[i].list);
+			free(pipe->actions[a].fast[i].segs);
+		}
+		free(pipe->actions[a].fast);
 	}
 	free(pipe->actions);
 	for (int c = 0; c < FT_CTL_COUNT; c++)
@@ -727,21 +845,17 @@ compile(struct ft_pipeline *pipe, struct ft_error *err)
 	pipe->n_headers = info->n_headers;
 	memset(pipe->parsed_hdr, 0xff, sizeof(pipe->parsed_hdr));
 	pipe->parse_cfg.layers = 0;
-	off = 0;
 	for (uint32_t h = 0; h < info->n_headers; h++) {
 		struct ft_header_info hi;
 
 		ft_program_header(prog, h, &hi);
 		pipe->hdr_bytes[h] = (uint16_t)hi.bytes;
 		pipe->hdr_layer[h] = (uint8_t)hi.layer;
-		pipe->hdr_scratch[h] = (uint16_t)off;
-		off += ALIGN8(hi.bytes);
 		if (hi.layer != FT_L_NONE) {
 			pipe->parsed_hdr[hi.layer] = (uint8_t)h;
 			pipe->parse_cfg.layers |= FT_LAYER_BIT(hi.layer);
 		}
 	}
-	pipe->scratch_size = off ? off : 8;
 	ports = ft_program_vxlan_ports(prog, &n);
 	if (n == 0) {
 		pipe->parse_cfg.vxlan_ports[0] = FT_VXLAN_PORT_DEFAULT;
@@ -783,6 +897,26 @@ compile(struct ft_pipeline *pipe, struct ft_error *err)
 			pipe->prefix[pipe->n_prefix++] = (uint8_t)emit[i];
 		}
 	}
+	/*
+	 * Each packet's scratch area: the prefix headers first, back to back in
+	 * emit order, so that when all of them are valid the deparser writes
+	 * them with one copy (and an action filling them from adjacent action
+	 * data copies them with one copy); then the other headers.
+	 */
+	off = 0;
+	for (uint32_t i = 0; i < pipe->n_prefix; i++) {
+		pipe->hdr_scratch[pipe->prefix[i]] = (uint16_t)off;
+		off += pipe->hdr_bytes[pipe->prefix[i]];
+	}
+	pipe->prefix_bytes = off;
+	off = ALIGN8(off);
+	for (uint32_t h = 0; h < info->n_headers; h++) {
+		if (pipe->prefix_mask & (1u << h))
+			continue;
+		pipe->hdr_scratch[h] = (uint16_t)off;
+		off += ALIGN8(pipe->hdr_bytes[h]);
+	}
+	pipe->scratch_size = off ? off : 8;
 
 	/* Metadata: each field in whole bytes. */
 	pipe->meta_off = calloc(info->n_metadata + 1, sizeof(*pipe->meta_off));
@@ -2095,8 +2229,10 @@ ft_worker_create(struct ft_pipeline *pipe, const struct ft_pkt_pool *pool, struc
 		ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, NULL, "out of memory");
 		goto fail;
 	}
-	for (uint32_t i = 0; i <= FT_BURST_MAX; i++)
+	for (uint32_t i = 0; i <= FT_BURST_MAX; i++) {
 		w->ps[i].scratch = w->scratch + (size_t)i * pipe->scratch_size;
+		w->ps[i].hdr[BASE_SCRATCH] = w->ps[i].scratch;
+	}
 	pthread_mutex_lock(&pipe->lock);
 	for (w->index = 0; w->index < pipe->params.n_workers_max; w->index++)
 		if (pipe->workers[w->index] == NULL)

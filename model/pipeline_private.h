@@ -46,12 +46,13 @@
 
 /*
  * Where a value's bytes are: pstate.hdr[] holds the header instances, then
- * the metadata and the running action's data, so that one array lookup
- * finds the bytes of any operand.
+ * the metadata, the running action's data and the packet's scratch area, so
+ * that one array lookup finds the bytes of any operand.
  */
 #define BASE_META FT_HEADERS_MAX
 #define BASE_PARAMS (FT_HEADERS_MAX + 1)
-#define BASE_COUNT (FT_HEADERS_MAX + 2)
+#define BASE_SCRATCH (FT_HEADERS_MAX + 2) /* the packet's scratch area (never NULL) */
+#define BASE_COUNT (FT_HEADERS_MAX + 3)
 
 enum loc_kind { LOC_CONST, LOC_HDR, LOC_META, LOC_STD, LOC_PARAM, LOC_WHOLE_HDR };
 
@@ -94,6 +95,12 @@ enum insn_kind {
 	I_LEARN,
 	I_COUNT,
 	I_ADD16, /* I_ADD of aligned 16-bit operands (lengths in encapsulations) */
+	/*
+	 * Fast list only (see pipeline.c, action_fast_compile()): make valid the
+	 * headers the parser never fills listed in 'segs' (header, scratch
+	 * offset, bytes; 'mask' has their bits), which the action fills whole.
+	 */
+	I_VALID_SCRATCH,
 };
 
 /* A run of whole bytes of a header, the metadata or the action data. */
@@ -113,12 +120,15 @@ struct insn {
 	struct seg *segs; /* CSUM, HASH: 'list' as byte runs, when all of it is whole bytes */
 	uint32_t n_segs;
 	bool segs_even;	  /* every run has an even length */
+	uint32_t mask;	  /* I_VALID_SCRATCH: the headers it makes valid */
 	uint32_t src_op; /* index of the program op it comes from (for traces) */
 };
 
 struct caction {
-	struct insn *insns;
+	struct insn *insns; /* one per operation (fused copies aside): what traces run */
 	uint32_t n_insns;
+	struct insn *fast;  /* the same, specialised: what runs when nothing is traced */
+	uint32_t n_fast;
 	uint32_t data_size;
 	bool learns;
 };
@@ -266,6 +276,7 @@ struct ft_pipeline {
 	bool emit_as_parsed; /* emit lists every parsed header, in packet order */
 	uint32_t prefix_mask;		  /* unparsed headers emitted before any parsed one */
 	uint8_t prefix[FT_HEADERS_MAX], n_prefix; /* the same, in emit order */
+	uint32_t prefix_bytes; /* their bytes: they start the scratch area, in emit order */
 	/* metadata */
 	uint16_t *meta_off;
 	uint32_t meta_size;
