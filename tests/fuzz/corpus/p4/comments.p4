@@ -1,0 +1,2 @@
+/* a */ // b
+@name("x") @pragma[1] bit<8>> x; "str\n";
