@@ -385,9 +385,11 @@ csum_even(const struct pstate *ps, const struct insn *in)
 			sum += v2;
 		}
 	}
+	/* Below 2^33, then 0x2fffe, 0x10001, 0xffff at most: three folds, no loop. */
 	sum = (sum & 0xffffffff) + (sum >> 32);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	return __builtin_bswap16((uint16_t)~sum);
 #else
@@ -810,6 +812,49 @@ run_insn(struct ft_worker *w, const struct actx *ax, const struct insn *in)
 	}
 }
 
+/* I_COPY for the n packets of 'ax'. */
+static inline __attribute__((always_inline)) void
+copy_loop(const struct actx *ax, uint32_t n, uint8_t hdr, uint32_t off, uint32_t src, uint32_t len)
+{
+	for (uint32_t k = 0; k < n; k++) {
+		uint8_t *d = ax[k].ps->hdr[hdr];
+
+		if (d != NULL)
+			copy_small(d + off, ax[k].data + src, len);
+	}
+}
+
+/*
+ * I_VALID_SCRATCH of 'ns' (a constant, 1 to 4) headers, packet by packet:
+ * the headers' slots and sizes held in locals (registers) across the burst.
+ */
+static inline __attribute__((always_inline)) void
+valid_scratch(const struct actx *ax, uint32_t n, const struct insn *in, const uint32_t ns)
+{
+	uint8_t h[4];
+	uint16_t off[4], len[4];
+	const uint32_t mask = in->mask;
+
+#pragma GCC unroll 4
+	for (uint32_t j = 0; j < ns; j++) {
+		h[j] = in->segs[j].hdr;
+		off[j] = in->segs[j].off;
+		len[j] = in->segs[j].len;
+	}
+	for (uint32_t k = 0; k < n; k++) {
+		struct pstate *ps = ax[k].ps;
+		uint8_t *sc = ps->scratch;
+
+#pragma GCC unroll 4
+		for (uint32_t j = 0; j < ns; j++) {
+			ps->hdr[h[j]] = sc + off[j];
+			ps->hlen[h[j]] = len[j];
+		}
+		ps->moved = true;
+		ps->scratch_mask |= mask;
+	}
+}
+
 /*
  * Runs one action for the n packets of 'ax' (all with the same action): the
  * instruction list is walked once, each instruction applied to every packet
@@ -838,12 +883,15 @@ run_action(struct ft_worker *w, const struct actx *ax, uint32_t n)
 			const uint8_t hdr = in->dst.hdr;
 			const uint32_t off = in->dst.off, src = in->a.off, len = in->len;
 
-			for (uint32_t k = 0; k < n; k++) {
-				uint8_t *d = ax[k].ps->hdr[hdr];
-
-				if (d != NULL)
-					copy_small(d + off, ax[k].data + src, len);
-			}
+			/* Each range of len its own loop: copy_small() picks its moves once. */
+			if (len > 32 && len <= 64)
+				copy_loop(ax, n, hdr, off, src, len);
+			else if (len > 16 && len <= 32)
+				copy_loop(ax, n, hdr, off, src, len);
+			else if (len >= 8 && len <= 16)
+				copy_loop(ax, n, hdr, off, src, len);
+			else
+				copy_loop(ax, n, hdr, off, src, len);
 			break;
 		}
 		case I_VALID: {
@@ -866,6 +914,13 @@ run_action(struct ft_worker *w, const struct actx *ax, uint32_t n)
 			break;
 		}
 		case I_VALID_SCRATCH:
+			switch (in->n_segs) {
+			case 1: valid_scratch(ax, n, in, 1); continue;
+			case 2: valid_scratch(ax, n, in, 2); continue;
+			case 3: valid_scratch(ax, n, in, 3); continue;
+			case 4: valid_scratch(ax, n, in, 4); continue;
+			default: break;
+			}
 			for (uint32_t j = 0; j < in->n_segs; j++) {
 				const uint8_t hdr = in->segs[j].hdr;
 				const uint16_t off = in->segs[j].off, len = in->segs[j].len;
@@ -933,6 +988,20 @@ run_action(struct ft_worker *w, const struct actx *ax, uint32_t n)
 		case I_CSUM:
 			if (in->segs == NULL)
 				goto one_by_one;
+			if (in->segs_even && in->dst.shift == 0 && in->dst.nbytes == 2 &&
+			    in->dst.bits == 16) {
+				/* loc_write() of a whole 16-bit field, its operands hoisted. */
+				const uint8_t dh = in->dst.hdr;
+				const uint16_t doff = in->dst.off;
+
+				for (uint32_t k = 0; k < n; k++) {
+					uint8_t *d = ax[k].ps->hdr[dh];
+
+					if (d != NULL)
+						be_store(d + doff, 2, csum_even(ax[k].ps, in));
+				}
+				break;
+			}
 			for (uint32_t k = 0; k < n; k++)
 				loc_write(ax[k].ps, &in->dst,
 					  in->segs_even ? csum_even(ax[k].ps, in) : csum_segs(ax[k].ps, in));
@@ -1023,9 +1092,25 @@ apply_table(struct burst *bu, const struct ft_node *nd, struct pstate **sel, con
 	const uint8_t *kp[FT_BURST_MAX];
 	uint32_t idx[FT_BURST_MAX];
 
-	for (uint32_t i = 0; i < m; i++) {
-		key_build(t, sel[i], keys[i]);
-		kp[i] = keys[i];
+	if (t->n_keys == 1 && t->keys[0].loc.aligned && t->keys[0].loc.kind != LOC_STD) {
+		/* One whole-byte field (an address, say): key_build() with its operands hoisted. */
+		const struct ckey *ck = &t->keys[0];
+		const uint32_t hdr = ck->loc.hdr, from = ck->loc.off, to = ck->off, nb = ck->nbytes;
+
+		for (uint32_t i = 0; i < m; i++) {
+			const uint8_t *p = sel[i]->hdr[hdr];
+
+			if (p)
+				copy_small(keys[i] + to, p + from, nb);
+			else
+				memset(keys[i] + to, 0, nb);
+			kp[i] = keys[i];
+		}
+	} else {
+		for (uint32_t i = 0; i < m; i++) {
+			key_build(t, sel[i], keys[i]);
+			kp[i] = keys[i];
+		}
 	}
 	if (tc->mt != NULL)
 		mt_lookup(tc->mt, kp, m, idx);
@@ -1046,34 +1131,46 @@ apply_table(struct burst *bu, const struct ft_node *nd, struct pstate **sel, con
 	/* Count, trace, and group the packets by the action they run. */
 	struct actx ax[FT_BURST_MAX];
 	uint8_t hit[FT_BURST_MAX];
-	uint32_t hits = 0, n_runs = 0;
+	uint32_t hits = 0, mixed = 0;
+	/* Loaded once: the compiler reloads them after each atomic store otherwise. */
+	_Atomic uint32_t *last_hit = t->last_hit;
+	struct counter_cell *cells = w->bank.entry[nd->table];
+	struct ft_burst_result *res = bu->res;
+	const uint32_t table = nd->table, default_slot = tc->default_slot, data_off = t->data_off;
+	const uint32_t now = (uint32_t)w->now;
+	const bool tracing = w->trace != NULL;
+	/* No per-action successors: hit or miss decides, set here in the same pass. */
+	const bool by_hit = nd->n_on_action == 0;
+	const uint32_t on_hit = next_after_apply(nd, true, UINT32_MAX);
+	const uint32_t on_miss = next_after_apply(nd, false, UINT32_MAX);
 
 	for (uint32_t i = 0; i < m; i++) {
 		struct pstate *ps = sel[i];
-		uint32_t s = idx[i] != MT_MISS ? idx[i] : tc->default_slot;
+		uint32_t s = idx[i] != MT_MISS ? idx[i] : default_slot;
 		const uint8_t *slot = slot_ptr(t, s);
 
 		hit[i] = idx[i] != MT_MISS;
+		if (by_hit)
+			ps->node = hit[i] ? on_hit : on_miss;
 		ax[i] = (struct actx){
 			.w = w,
 			.ps = ps,
-			.res = bu->res,
+			.res = res,
 			.src = src[i],
 			.action = slot_action(t, s),
-			.table = nd->table,
+			.table = table,
 			.key = keys[i],
-			.data = slot + t->data_off,
+			.data = slot + data_off,
 		};
 		if (hit[i]) {
 			uint32_t h = slot_handle(t, s);
 
 			hits++;
-			count_add(&w->bank.entry[nd->table][h], ps->pkt->len);
-			if (t->last_hit)
-				atomic_store_explicit(&t->last_hit[h], (uint32_t)w->now,
-						      memory_order_relaxed);
+			count_add(&cells[h], ps->pkt->len);
+			if (last_hit)
+				atomic_store_explicit(&last_hit[h], now, memory_order_relaxed);
 		}
-		if (unlikely(w->trace != NULL)) {
+		if (unlikely(tracing)) {
 			uint32_t ds = w->pipe->actions[ax[i].action].data_size;
 
 			if (hit[i])
@@ -1083,13 +1180,13 @@ apply_table(struct burst *bu, const struct ft_node *nd, struct pstate **sel, con
 				tr_add(w->trace, TR_DEFAULT, nd->table, 0, 0, ax[i].action, keys[i],
 				       t->key_size, ax[i].data, ds);
 		}
-		n_runs += i == 0 || ax[i].action != ax[i - 1].action;
+		mixed |= ax[i].action ^ ax[0].action;
 	}
 	atomic_store_explicit(&w->bank.hits[nd->table], RLOAD(w->bank.hits[nd->table]) + hits,
 			      memory_order_relaxed);
 	atomic_store_explicit(&w->bank.misses[nd->table],
 			      RLOAD(w->bank.misses[nd->table]) + (m - hits), memory_order_relaxed);
-	if (n_runs == 1) {
+	if (mixed == 0) {
 		run_action(w, ax, m);
 	} else {
 		/* Several actions: run each over the packets that chose it, in burst order. */
@@ -1109,8 +1206,9 @@ apply_table(struct burst *bu, const struct ft_node *nd, struct pstate **sel, con
 			run_action(w, grp, g);
 		}
 	}
-	for (uint32_t i = 0; i < m; i++)
-		sel[i]->node = next_after_apply(nd, hit[i], ax[i].action);
+	if (!by_hit)
+		for (uint32_t i = 0; i < m; i++)
+			sel[i]->node = next_after_apply(nd, hit[i], ax[i].action);
 }
 
 static bool
@@ -1163,21 +1261,29 @@ run_control(struct burst *bu, enum ft_control ctl, struct pstate **all, const ui
 {
 	struct ft_worker *w = bu->w;
 	const struct ft_pipeline *pipe = w->pipe;
-	struct pstate *sel[FT_BURST_MAX];
-	uint16_t sel_src[FT_BURST_MAX];
+	struct pstate *sel_buf[FT_BURST_MAX];
+	uint16_t src_buf[FT_BURST_MAX];
 
 	if (unlikely(w->trace != NULL))
 		tr_add(w->trace, TR_CONTROL, ctl, all[0]->rid, all[0]->out_port, 0, NULL, 0, NULL,
 		       0);
 	for (uint32_t k = 0; k < pipe->n_nodes[ctl]; k++) {
 		const struct ft_node *nd = &pipe->nodes[ctl][k].n;
-		uint32_t m = 0;
+		struct pstate **sel = all;
+		const uint16_t *sel_src = src;
+		uint32_t m = n;
 
-		for (uint32_t i = 0; i < n; i++)
-			if (all[i]->node == k) {
-				sel[m] = all[i];
-				sel_src[m++] = src[i];
-			}
+		/* Every packet starts at node 0 (pstate_init()): the first takes them all. */
+		if (k > 0) {
+			sel = sel_buf;
+			sel_src = src_buf;
+			m = 0;
+			for (uint32_t i = 0; i < n; i++)
+				if (all[i]->node == k) {
+					sel_buf[m] = all[i];
+					src_buf[m++] = src[i];
+				}
+		}
 		if (m == 0)
 			continue;
 		switch (nd->kind) {
@@ -1225,19 +1331,26 @@ pstate_parse(struct ft_worker *w, struct pstate *ps)
 	unsigned int drop;
 
 	ps->data = ft_pkt_data(p);
-	for (uint32_t h = 0; h < pipe->n_headers; h++)
-		ps->hdr[h] = NULL;
+	/*
+	 * Every instance invalid. Programs with up to 8 headers clear a fixed
+	 * 8 slots, inline (the slots past n_headers are never used).
+	 */
+	if (pipe->n_headers <= 8)
+		memset(ps->hdr, 0, 8 * sizeof(ps->hdr[0]));
+	else
+		memset(ps->hdr, 0, pipe->n_headers * sizeof(ps->hdr[0]));
 	drop = ft_parse(&pipe->parse_cfg, ps->data, p->len, &pr);
 	if (unlikely(w->trace != NULL))
 		tr_add(w->trace, TR_PARSE, pr.present, drop, pr.payload, pr.flags, NULL, 0, NULL,
 		       0);
 	if (drop != FT_DROP_NONE)
 		return drop;
-	for (uint32_t present = pr.present; present; present &= present - 1) {
-		uint32_t l = (uint32_t)__builtin_ctz(present);
-		uint8_t h = pipe->parsed_hdr[l];
+	/* The parsed instances valid: the (layer, instance) pairs of compile(). */
+	for (uint32_t i = 0; i < pipe->n_parsed; i++) {
+		uint32_t l = pipe->parsed_layer[i];
+		uint8_t h = pipe->parsed_inst[i];
 
-		if (h != 0xff) {
+		if (pr.present & FT_LAYER_BIT(l)) {
 			ps->hdr[h] = ps->data + pr.off[l];
 			ps->hlen[h] = pr.len[l];
 		}
@@ -1417,7 +1530,8 @@ count_drop(struct ft_worker *w, unsigned int reason, uint32_t action)
 		tr_add(w->trace, TR_DROP, reason, action, 0, 0, NULL, 0, NULL, 0);
 }
 
-static bool
+/* Queues p for sending; bank.tx counts the burst's res->n_tx at its end (exec_burst()). */
+static inline __attribute__((always_inline)) bool
 tx_push(struct burst *bu, struct ft_pkt *p, uint32_t port, uint16_t src, uint16_t rid)
 {
 	struct ft_worker *w = bu->w;
@@ -1428,7 +1542,6 @@ tx_push(struct burst *bu, struct ft_pkt *p, uint32_t port, uint16_t src, uint16_
 		return false;
 	}
 	res->tx[res->n_tx++] = (struct ft_tx){.pkt = p, .port = port, .src = src};
-	atomic_store_explicit(&w->bank.tx, RLOAD(w->bank.tx) + 1, memory_order_relaxed);
 	if (unlikely(w->trace != NULL))
 		tr_add(w->trace, TR_OUTPUT, port, p->len, rid, 0, ft_pkt_data(p), p->len, NULL, 0);
 	return true;
@@ -1676,6 +1789,7 @@ exec_burst(struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n,
 		finish(&bu, live[j], src[j]);
 
 	events_report(w, res);
+	atomic_store_explicit(&w->bank.tx, RLOAD(w->bank.tx) + res->n_tx, memory_order_relaxed);
 	atomic_store_explicit(&w->busy_gen, 0, memory_order_release);
 	return (int)res->n_tx;
 }

@@ -287,6 +287,10 @@ parse_udp(struct frame *f, uint32_t off, uint32_t end, int frag)
 	return FT_DROP_NONE;
 }
 
+/* The layers after IPv4 or IPv6: none wanted, no need to look at the protocol. */
+#define L4_LAYERS (FT_LAYER_BIT(FT_L_UDP) | FT_LAYER_BIT(FT_L_TCP) | FT_LAYER_BIT(FT_L_ICMP) | \
+		   FT_LAYER_BIT(FT_L_ICMP6))
+
 static inline unsigned int
 parse_ipv4(struct frame *f, uint32_t off, uint32_t end)
 {
@@ -318,6 +322,8 @@ parse_ipv4(struct frame *f, uint32_t off, uint32_t end)
 		f->out->flags |= f->inner ? FT_PARSE_F_IN_FRAG : FT_PARSE_F_FRAG;
 	if (frag & IPV4_OFFSET)
 		return FT_DROP_NONE; /* not the first fragment: no L4 header */
+	if (!(f->mask & L4_LAYERS))
+		return FT_DROP_NONE; /* what each L4 parser would say: not wanted */
 
 	end = off + total;
 	off += ihl;

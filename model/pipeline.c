@@ -856,6 +856,12 @@ compile(struct ft_pipeline *pipe, struct ft_error *err)
 			pipe->parse_cfg.layers |= FT_LAYER_BIT(hi.layer);
 		}
 	}
+	pipe->n_parsed = 0;
+	for (uint32_t l = 0; l < FT_L_COUNT; l++)
+		if (pipe->parsed_hdr[l] != 0xff) {
+			pipe->parsed_layer[pipe->n_parsed] = (uint8_t)l;
+			pipe->parsed_inst[pipe->n_parsed++] = pipe->parsed_hdr[l];
+		}
 	ports = ft_program_vxlan_ports(prog, &n);
 	if (n == 0) {
 		pipe->parse_cfg.vxlan_ports[0] = FT_VXLAN_PORT_DEFAULT;

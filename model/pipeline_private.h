@@ -272,6 +272,8 @@ struct ft_pipeline {
 	uint8_t hdr_layer[FT_HEADERS_MAX];
 	uint32_t scratch_size;
 	uint8_t parsed_hdr[FT_L_COUNT]; /* instance of each layer, or 0xff */
+	/* The same as a list of (layer, instance) pairs, for the packet path. */
+	uint8_t parsed_layer[FT_L_COUNT], parsed_inst[FT_L_COUNT], n_parsed;
 	uint32_t emit[FT_HEADERS_MAX], n_emit;
 	bool emit_as_parsed; /* emit lists every parsed header, in packet order */
 	uint32_t prefix_mask;		  /* unparsed headers emitted before any parsed one */
