@@ -493,7 +493,6 @@ header_valid(struct ft_worker *w, struct pstate *ps, uint32_t h, bool zero)
 		return;
 	ps->hdr[h] = ps->scratch + w->pipe->hdr_scratch[h];
 	ps->hlen[h] = w->pipe->hdr_bytes[h];
-	ps->moved = true;
 	ps->scratch_mask |= 1u << h;
 	if (zero)
 		memset(ps->hdr[h], 0, ps->hlen[h]);
@@ -711,7 +710,6 @@ run_insn(struct ft_worker *w, const struct actx *ax, const struct insn *in)
 			if (ps->hdr[d] && unlikely(w->trace != NULL))
 				tr_add(w->trace, TR_INVALID, d, 0, 0, 0, NULL, 0, NULL, 0);
 			ps->hdr[d] = NULL;
-			ps->moved = true;
 			ps->invalidated = true;
 			ps->scratch_mask &= ~(1u << d);
 			break;
@@ -744,7 +742,6 @@ run_insn(struct ft_worker *w, const struct actx *ax, const struct insn *in)
 		if (ps->hdr[in->dst.hdr] != NULL && unlikely(w->trace != NULL))
 			tr_add(w->trace, TR_INVALID, in->dst.hdr, 0, 0, 0, NULL, 0, NULL, 0);
 		ps->hdr[in->dst.hdr] = NULL;
-		ps->moved = true;
 		ps->invalidated = true;
 		ps->scratch_mask &= ~(1u << in->dst.hdr);
 		break;
@@ -825,14 +822,15 @@ copy_loop(const struct actx *ax, uint32_t n, uint8_t hdr, uint32_t off, uint32_t
 }
 
 /*
- * I_VALID_SCRATCH of 'ns' (a constant, 1 to 4) headers, packet by packet:
- * the headers' slots and sizes held in locals (registers) across the burst.
+ * I_VALID_SCRATCH of 'ns' headers, packet by packet: their slots and sizes
+ * held in locals across the burst (in registers when 'ns' is a small
+ * constant, as the callers make it for up to four).
  */
 static inline __attribute__((always_inline)) void
 valid_scratch(const struct actx *ax, uint32_t n, const struct insn *in, const uint32_t ns)
 {
-	uint8_t h[4];
-	uint16_t off[4], len[4];
+	uint8_t h[FT_HEADERS_MAX];
+	uint16_t off[FT_HEADERS_MAX], len[FT_HEADERS_MAX];
 	const uint32_t mask = in->mask;
 
 #pragma GCC unroll 4
@@ -850,7 +848,6 @@ valid_scratch(const struct actx *ax, uint32_t n, const struct insn *in, const ui
 			ps->hdr[h[j]] = sc + off[j];
 			ps->hlen[h[j]] = len[j];
 		}
-		ps->moved = true;
 		ps->scratch_mask |= mask;
 	}
 }
@@ -894,51 +891,21 @@ run_action(struct ft_worker *w, const struct actx *ax, uint32_t n)
 				copy_loop(ax, n, hdr, off, src, len);
 			break;
 		}
-		case I_VALID: {
-			const uint8_t hdr = in->dst.hdr;
-			const uint16_t scratch = w->pipe->hdr_scratch[hdr], bytes = w->pipe->hdr_bytes[hdr];
-			const bool zero = in->len == 0;
-
-			for (uint32_t k = 0; k < n; k++) {
-				struct pstate *ps = ax[k].ps;
-
-				if (ps->hdr[hdr] != NULL)
-					continue;
-				ps->hdr[hdr] = ps->scratch + scratch;
-				ps->hlen[hdr] = bytes;
-				ps->moved = true;
-				ps->scratch_mask |= 1u << hdr;
-				if (zero)
-					memset(ps->hdr[hdr], 0, bytes);
-			}
+		case I_VALID:
+			for (uint32_t k = 0; k < n; k++)
+				header_valid(w, ax[k].ps, in->dst.hdr, in->len == 0);
 			break;
-		}
 		case I_VALID_SCRATCH:
 			switch (in->n_segs) {
 			case 1: valid_scratch(ax, n, in, 1); continue;
 			case 2: valid_scratch(ax, n, in, 2); continue;
 			case 3: valid_scratch(ax, n, in, 3); continue;
 			case 4: valid_scratch(ax, n, in, 4); continue;
-			default: break;
+			default: valid_scratch(ax, n, in, in->n_segs); continue;
 			}
-			for (uint32_t j = 0; j < in->n_segs; j++) {
-				const uint8_t hdr = in->segs[j].hdr;
-				const uint16_t off = in->segs[j].off, len = in->segs[j].len;
-
-				for (uint32_t k = 0; k < n; k++) {
-					ax[k].ps->hdr[hdr] = ax[k].ps->scratch + off;
-					ax[k].ps->hlen[hdr] = len;
-				}
-			}
-			for (uint32_t k = 0; k < n; k++) {
-				ax[k].ps->moved = true;
-				ax[k].ps->scratch_mask |= in->mask;
-			}
-			break;
 		case I_INVALID:
 			for (uint32_t k = 0; k < n; k++) {
 				ax[k].ps->hdr[in->dst.hdr] = NULL;
-				ax[k].ps->moved = true;
 				ax[k].ps->invalidated = true;
 				ax[k].ps->scratch_mask &= ~(1u << in->dst.hdr);
 			}
@@ -1375,7 +1342,6 @@ pstate_init(struct ft_worker *w, struct pstate *ps, struct ft_pkt *p)
 	ps->in_port = p->in_port;
 	ps->in_len = p->len;
 	ps->now = w->now;
-	ps->moved = false;
 	ps->invalidated = false;
 	ps->scratch_mask = 0;
 	ps->hdr[BASE_META] = ps->meta;
@@ -1397,36 +1363,6 @@ deparse_general(struct ft_worker *w, struct pstate *ps)
 	uint8_t *pkt_end = ft_pkt_data(p) + p->len;
 	int k = (int)pipe->n_emit - 1;
 	uint32_t emitted = 0;
-
-	/* Every header still where the parser found it: nothing to move. */
-	if (likely(!ps->moved && pipe->emit_as_parsed && w->trace == NULL))
-		return FT_DROP_NONE;
-	/*
-	 * An encapsulation: nothing was removed, and the only headers outside
-	 * the packet are ones the emit order puts in front of all the parsed
-	 * headers, which stay where they are. Write the new ones in front.
-	 */
-	if (pipe->emit_as_parsed && !ps->invalidated && w->trace == NULL &&
-	    (ps->scratch_mask & ~pipe->prefix_mask) == 0) {
-		uint32_t total = 0;
-		uint8_t *d;
-
-		for (uint32_t i = 0; i < pipe->n_prefix; i++)
-			total += ps->hdr[pipe->prefix[i]] ? ps->hlen[pipe->prefix[i]] : 0;
-		if ((size_t)(ps->data - p->buf) < total)
-			return FT_DROP_NO_HEADROOM;
-		cursor = d = ps->data - total;
-		for (uint32_t i = 0; i < pipe->n_prefix; i++) {
-			uint32_t h = pipe->prefix[i];
-
-			if (ps->hdr[h] == NULL)
-				continue;
-			copy_small(d, ps->hdr[h], ps->hlen[h]);
-			d += ps->hlen[h];
-			emitted++;
-		}
-		goto done;
-	}
 
 	/*
 	 * One pass from the last header: the ones at the end that are already
@@ -1475,7 +1411,6 @@ deparse_general(struct ft_worker *w, struct pstate *ps)
 				memcpy(cursor, w->deparse_buf, total);
 		}
 	}
-done:
 	if (pkt_end - cursor > UINT16_MAX)
 		return FT_DROP_TOO_BIG;
 	p->data_off = (uint16_t)(cursor - p->buf);
@@ -1500,8 +1435,8 @@ deparse(struct ft_worker *w, struct pstate *ps)
 
 	if (unlikely(w->trace != NULL) || !pipe->emit_as_parsed)
 		return deparse_general(w, ps);
-	if (!ps->moved)
-		return FT_DROP_NONE;
+	if (!ps->invalidated && ps->scratch_mask == 0)
+		return FT_DROP_NONE; /* every header where the parser found it */
 	if (ps->invalidated || ps->scratch_mask != pipe->prefix_mask)
 		return deparse_general(w, ps);
 	if ((size_t)(ps->data - p->buf) < total)

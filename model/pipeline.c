@@ -838,12 +838,14 @@ compile(struct ft_pipeline *pipe, struct ft_error *err)
 	const struct ft_program_info *info = &pipe->info;
 	const uint32_t *emit;
 	const uint16_t *ports;
-	uint32_t n, off;
+	uint8_t layer_hdr[FT_L_COUNT]; /* the instance the parser fills at each layer, or 0xff */
+	uint8_t prefix[FT_HEADERS_MAX];
+	uint32_t n, off, n_prefix = 0;
 	int rc;
 
 	/* Headers and the parser. */
 	pipe->n_headers = info->n_headers;
-	memset(pipe->parsed_hdr, 0xff, sizeof(pipe->parsed_hdr));
+	memset(layer_hdr, 0xff, sizeof(layer_hdr));
 	pipe->parse_cfg.layers = 0;
 	for (uint32_t h = 0; h < info->n_headers; h++) {
 		struct ft_header_info hi;
@@ -852,15 +854,15 @@ compile(struct ft_pipeline *pipe, struct ft_error *err)
 		pipe->hdr_bytes[h] = (uint16_t)hi.bytes;
 		pipe->hdr_layer[h] = (uint8_t)hi.layer;
 		if (hi.layer != FT_L_NONE) {
-			pipe->parsed_hdr[hi.layer] = (uint8_t)h;
+			layer_hdr[hi.layer] = (uint8_t)h;
 			pipe->parse_cfg.layers |= FT_LAYER_BIT(hi.layer);
 		}
 	}
 	pipe->n_parsed = 0;
 	for (uint32_t l = 0; l < FT_L_COUNT; l++)
-		if (pipe->parsed_hdr[l] != 0xff) {
+		if (layer_hdr[l] != 0xff) {
 			pipe->parsed_layer[pipe->n_parsed] = (uint8_t)l;
-			pipe->parsed_inst[pipe->n_parsed++] = pipe->parsed_hdr[l];
+			pipe->parsed_inst[pipe->n_parsed++] = layer_hdr[l];
 		}
 	ports = ft_program_vxlan_ports(prog, &n);
 	if (n == 0) {
@@ -900,7 +902,7 @@ compile(struct ft_pipeline *pipe, struct ft_error *err)
 		/* The headers an encapsulation puts in front of the parsed ones. */
 		for (uint32_t i = 0; i < n && pipe->hdr_layer[emit[i]] == FT_L_NONE; i++) {
 			pipe->prefix_mask |= 1u << emit[i];
-			pipe->prefix[pipe->n_prefix++] = (uint8_t)emit[i];
+			prefix[n_prefix++] = (uint8_t)emit[i];
 		}
 	}
 	/*
@@ -910,9 +912,9 @@ compile(struct ft_pipeline *pipe, struct ft_error *err)
 	 * data copies them with one copy); then the other headers.
 	 */
 	off = 0;
-	for (uint32_t i = 0; i < pipe->n_prefix; i++) {
-		pipe->hdr_scratch[pipe->prefix[i]] = (uint16_t)off;
-		off += pipe->hdr_bytes[pipe->prefix[i]];
+	for (uint32_t i = 0; i < n_prefix; i++) {
+		pipe->hdr_scratch[prefix[i]] = (uint16_t)off;
+		off += pipe->hdr_bytes[prefix[i]];
 	}
 	pipe->prefix_bytes = off;
 	off = ALIGN8(off);
@@ -1195,31 +1197,18 @@ txn_push(struct ft_txn *txn, struct ft_error *err)
 	return &txn->ops[txn->n];
 }
 
-static uint8_t *
-dup_bytes(const uint8_t *p, uint32_t n)
-{
-	uint8_t *q = malloc(n ? n : 1);
-
-	if (q != NULL) {
-		if (p)
-			memcpy(q, p, n);
-		else
-			memset(q, 0, n);
-	}
-	return q;
-}
-
 /*
- * A copy of an action's 'size' bytes of data (zeros if 'data' is NULL),
- * padded with zeros to the table's slot size 'max'.
+ * A copy of 'size' bytes at 'src' (zeros if 'src' is NULL) padded with zeros
+ * to 'padded' bytes: keys to their stride, action data to the table's slot.
+ * Caller owns the result; free with free().
  */
 static uint8_t *
-data_dup(const uint8_t *data, uint32_t size, uint32_t max)
+bytes_dup(const uint8_t *src, uint32_t size, uint32_t padded)
 {
-	uint8_t *q = calloc(1, max > size ? max : (size ? size : 1));
+	uint8_t *q = calloc(1, padded > size ? padded : (size ? size : 1));
 
-	if (q != NULL && data != NULL)
-		memcpy(q, data, size);
+	if (q != NULL && src != NULL)
+		memcpy(q, src, size);
 	return q;
 }
 
@@ -1325,12 +1314,7 @@ stage_entry(struct ft_txn *txn, uint32_t table, const struct ft_entry *e, bool n
 	}
 	op->table = table;
 	op->action = e->action;
-	op->key = malloc(t->key_stride);
-	if (op->key != NULL) {
-		memset(op->key, 0, t->key_stride);
-		if (e->key)
-			memcpy(op->key, e->key, t->key_size);
-	}
+	op->key = bytes_dup(e->key, t->key_size, t->key_stride);
 	op->mask = t->wildcard ? malloc(t->key_stride) : NULL;
 	if (op->key == NULL || (t->wildcard && op->mask == NULL))
 		goto oom;
@@ -1360,7 +1344,7 @@ stage_entry(struct ft_txn *txn, uint32_t table, const struct ft_entry *e, bool n
 	if (need_action) {
 		uint32_t size = pipe->actions[e->action].data_size;
 
-		op->data = data_dup(e->data, size, t->data_max);
+		op->data = bytes_dup(e->data, size, t->data_max);
 		if (op->data == NULL)
 			goto oom;
 	}
@@ -1447,7 +1431,7 @@ ft_txn_default_set(struct ft_txn *txn, uint32_t table, uint32_t action, const ui
 		return rc;
 	if ((op = txn_push(txn, err)) == NULL)
 		return -ENOMEM;
-	op->data = data_dup(data, pipe->actions[action].data_size, t->data_max);
+	op->data = bytes_dup(data, pipe->actions[action].data_size, t->data_max);
 	if (op->data == NULL)
 		return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, NULL,
 				    "out of memory");
@@ -2177,9 +2161,9 @@ ft_pipeline_expire(struct ft_pipeline *pipe, ft_entry_fn fn, void *arg, struct f
 				continue;
 			op->kind = TX_DELETE;
 			op->table = ti;
-			op->key = dup_bytes(slot_ptr(t, s) + t->key_off, t->key_stride);
+			op->key = bytes_dup(slot_ptr(t, s) + t->key_off, t->key_stride, 0);
 			if (t->wildcard) {
-				op->mask = dup_bytes(slot_ptr(t, s) + t->mask_off, t->key_stride);
+				op->mask = bytes_dup(slot_ptr(t, s) + t->mask_off, t->key_stride, 0);
 				memcpy(&op->priority, slot_ptr(t, s) + t->prio_off, 4);
 			}
 			if (op->key == NULL || (t->wildcard && op->mask == NULL)) {

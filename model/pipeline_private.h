@@ -227,8 +227,8 @@ struct pstate {
 	uint16_t in_len;
 	uint64_t now;
 	uint8_t *scratch; /* where headers made valid live: scratch_size bytes */
-	bool moved;	  /* a header changed validity: the deparser has work */
-	bool invalidated; /* a header was made invalid */
+	/* Nothing for the deparser to move when both are clear. */
+	bool invalidated;      /* a header was made invalid */
 	uint32_t scratch_mask; /* headers whose bytes are in the scratch area */
 	uint8_t *hdr[BASE_COUNT]; /* headers (NULL: invalid), metadata, action data */
 	uint16_t hlen[FT_HEADERS_MAX];
@@ -271,13 +271,11 @@ struct ft_pipeline {
 	uint16_t hdr_scratch[FT_HEADERS_MAX]; /* offset in a packet's scratch area */
 	uint8_t hdr_layer[FT_HEADERS_MAX];
 	uint32_t scratch_size;
-	uint8_t parsed_hdr[FT_L_COUNT]; /* instance of each layer, or 0xff */
 	/* The same as a list of (layer, instance) pairs, for the packet path. */
 	uint8_t parsed_layer[FT_L_COUNT], parsed_inst[FT_L_COUNT], n_parsed;
 	uint32_t emit[FT_HEADERS_MAX], n_emit;
 	bool emit_as_parsed; /* emit lists every parsed header, in packet order */
 	uint32_t prefix_mask;		  /* unparsed headers emitted before any parsed one */
-	uint8_t prefix[FT_HEADERS_MAX], n_prefix; /* the same, in emit order */
 	uint32_t prefix_bytes; /* their bytes: they start the scratch area, in emit order */
 	/* metadata */
 	uint16_t *meta_off;
