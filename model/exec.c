@@ -473,9 +473,8 @@ hash_compute(uint32_t algo, const uint8_t *p, uint32_t n)
 
 /* --- Actions --------------------------------------------------------------- */
 
-/* What an action runs in: the packet, its table lookup, the worker. */
+/* What an action runs in: the packet and its table lookup. */
 struct actx {
-	struct ft_worker *w;
 	struct pstate *ps;
 	struct ft_burst_result *res;
 	uint16_t src;	    /* index of the input packet */
@@ -1120,7 +1119,6 @@ apply_table(struct burst *bu, const struct ft_node *nd, struct pstate **sel, con
 		if (by_hit)
 			ps->node = hit[i] ? on_hit : on_miss;
 		ax[i] = (struct actx){
-			.w = w,
 			.ps = ps,
 			.res = res,
 			.src = src[i],
@@ -1262,7 +1260,7 @@ run_control(struct burst *bu, enum ft_control ctl, struct pstate **all, const ui
 			struct actx ax[FT_BURST_MAX];
 
 			for (uint32_t i = 0; i < m; i++) {
-				ax[i] = (struct actx){.w = w, .ps = sel[i], .res = bu->res,
+				ax[i] = (struct actx){.ps = sel[i], .res = bu->res,
 						      .src = sel_src[i], .action = nd->action,
 						      .table = UINT32_MAX};
 				sel[i]->node = nd->next;

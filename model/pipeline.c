@@ -501,8 +501,6 @@ action_compile(struct ft_pipeline *pipe, uint32_t id, struct caction *ca, struct
 			in->kind = in->a.kind == LOC_WHOLE_HDR ? I_HDR_COPY : I_SET;
 		else if (in->kind == I_SET && (in->dst.wide || in->a.wide))
 			in->kind = I_SET_WIDE;
-		if (in->kind == I_LEARN)
-			ca->learns = true;
 		if (in->kind == I_ADD && is_u16(&in->dst) && is_u16(&in->a) &&
 		    (is_u16(&in->b) || (in->b.kind == LOC_CONST && in->b.bits <= 16)))
 			in->kind = I_ADD16;

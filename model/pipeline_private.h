@@ -130,7 +130,6 @@ struct caction {
 	struct insn *fast;  /* the same, specialised: what runs when nothing is traced */
 	uint32_t n_fast;
 	uint32_t data_size;
-	bool learns;
 };
 
 struct ckey {
