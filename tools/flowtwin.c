@@ -202,19 +202,22 @@ cmd_demo(int json)
 		goto out;
 
 	/* Tables and counters. */
+	const struct ft_program *prog = ft_pipeline_program(pipe);
+	struct ft_program_info pi;
+	struct ft_stats st;
+
+	ft_program_info(prog, &pi);
 	printf("=== tables\n");
-	for (uint32_t t = 0; t < 4; t++) {
+	for (uint32_t t = 0; t < pi.n_tables; t++) {
 		struct ft_table_decl td;
 		struct ft_table_stats ts;
 
-		ft_program_table(ft_pipeline_program(pipe), t, &td);
+		ft_program_table(prog, t, &td);
 		ft_pipeline_table_stats(pipe, t, &ts);
 		printf("  %s: %u entries, %" PRIu64 " hits, %" PRIu64 " misses\n", td.name,
 		       ts.entries, ts.hits, ts.misses);
-		ft_pipeline_table_walk(pipe, t, dump_entry, (void *)ft_pipeline_program(pipe));
+		ft_pipeline_table_walk(pipe, t, dump_entry, (void *)prog);
 	}
-	struct ft_stats st;
-
 	ft_pipeline_stats(pipe, &st);
 	printf("=== counters\n  rx %" PRIu64 ", tx %" PRIu64 " (copies %" PRIu64 ")\n", st.rx,
 	       st.tx, st.copies);
@@ -222,18 +225,13 @@ cmd_demo(int json)
 		if (st.drop[r])
 			printf("  drop %-16s %" PRIu64 "  (%s)\n", ft_drop_name((unsigned int)r),
 			       st.drop[r], ft_drop_sentence((unsigned int)r));
-	{
-		struct ft_program_info pi;
+	for (uint32_t a = 0; a < pi.n_actions; a++) {
+		uint64_t d = ft_pipeline_action_drops(pipe, a);
+		struct ft_action_info ai;
 
-		ft_program_info(ft_pipeline_program(pipe), &pi);
-		for (uint32_t a = 0; a < pi.n_actions; a++) {
-			uint64_t d = ft_pipeline_action_drops(pipe, a);
-			struct ft_action_info ai;
-
-			ft_program_action(ft_pipeline_program(pipe), a, &ai);
-			if (d)
-				printf("  dropped by action %-20s %" PRIu64 "\n", ai.name, d);
-		}
+		ft_program_action(prog, a, &ai);
+		if (d)
+			printf("  dropped by action %-20s %" PRIu64 "\n", ai.name, d);
 	}
 out:
 	ft_trace_destroy(trace);
