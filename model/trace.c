@@ -13,8 +13,7 @@
  *
  * Copies. Everything recorded after a REPLICATE record belongs to one copy
  * or another; a copy ends with its OUTPUT or its final DROP. The renderers
- * derive the copies from that sequence, so they need neither the records'
- * depth nor the copy number of the CONTROL record.
+ * derive the copies from that sequence.
  *
  * Rendering only reads the records and never trusts them: a record whose ids
  * are out of range for the program, or whose bytes do not match the layout
@@ -71,7 +70,6 @@ ft_trace_reset(struct ft_trace *trace)
 		return;
 	trace->n = 0;
 	trace->arena_len = 0;
-	trace->depth = 0;
 	trace->oom = 0;
 }
 
@@ -136,7 +134,7 @@ arena_put(struct ft_trace *t, const void *blob, uint32_t len, uint32_t *off, uin
 }
 
 /*
- * Appends a record at the trace's current depth; the blobs are borrowed
+ * Appends a record; the blobs are borrowed
  * (copied into the arena). On allocation failure sets t->oom; from then on
  * every record is dropped, so that the trace stays a true prefix of what
  * happened.
@@ -159,7 +157,6 @@ tr_add(struct ft_trace *t, enum tr_kind kind, uint32_t a, uint32_t b, uint32_t c
 	}
 	r = &t->recs[t->n++];
 	r->kind = (uint16_t)kind;
-	r->depth = (uint16_t)t->depth;
 	r->a = a;
 	r->b = b;
 	r->c = c;

@@ -3,9 +3,9 @@
  * Trace records: private to model/.
  *
  * The executor appends records (tr_add()) while it runs a traced packet;
- * trace.c renders them. A record is a kind, a nesting depth, four numbers
- * whose meaning depends on the kind, and up to two byte strings kept in the
- * trace's arena. Values (keys, action data, field values) are stored as
+ * trace.c renders them. A record is a kind, four numbers whose meaning
+ * depends on the kind, and up to two byte strings kept in the trace's
+ * arena. Values (keys, action data, field values) are stored as
  * bytes in the packed layouts of pipeline.h: each field in ceil(bits / 8)
  * big-endian bytes.
  */
@@ -24,7 +24,7 @@
 #define TR_KINDS(X)                                                                               \
 	X(PACKET, in_port, len, -, -, packet bytes, -)                                             \
 	X(PARSE, present layer bits, drop reason, payload offset, parse flags, -, -)                \
-	X(CONTROL, ctl, rid, out_port, copy number, -, -)                                          \
+	X(CONTROL, ctl, rid, out_port, -, -, -)                                          \
 	X(TABLE, table, hit, handle, action, key, action data)                                     \
 	X(DEFAULT, table, -, -, action, key, action data) /* miss: default action runs */           \
 	X(ACTION, action, -, -, -, action data, -)	  /* an action run by a RUN node */         \
@@ -51,7 +51,6 @@ enum tr_kind {
 
 struct tr_rec {
 	uint16_t kind;
-	uint16_t depth; /* 0 for the packet, 1 inside a copy */
 	uint32_t a, b, c, d;
 	uint32_t off1, len1; /* blob 1 in the arena */
 	uint32_t off2, len2; /* blob 2 in the arena */
@@ -62,7 +61,6 @@ struct ft_trace {
 	uint32_t n, cap;
 	uint8_t *arena;
 	uint32_t arena_len, arena_cap;
-	uint32_t depth; /* depth given to new records */
 	int oom;	/* a record could not be stored */
 };
 

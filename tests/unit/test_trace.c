@@ -1152,7 +1152,6 @@ test_store(void **state)
 	assert_non_null(t);
 	for (uint32_t i = 0; i < 1000; i++) {
 		memset(blob, (int)i, sizeof(blob));
-		t->depth = i & 1;
 		tr_add(t, TR_OUTPUT, i, 300, 0, 0, blob, 300, blob, i % 7);
 	}
 	assert_int_equal(ft_trace_len(t), 1000);
@@ -1160,7 +1159,6 @@ test_store(void **state)
 	for (uint32_t i = 0; i < 1000; i += 111) {
 		r = &t->recs[i];
 		assert_int_equal(r->kind, TR_OUTPUT);
-		assert_int_equal(r->depth, i & 1);
 		assert_int_equal(r->a, i);
 		assert_int_equal(r->len1, 300);
 		assert_int_equal(r->len2, i % 7);
