@@ -1233,7 +1233,7 @@ run_control(struct burst *bu, enum ft_control ctl, struct pstate **all, const ui
 		tr_add(w->trace, TR_CONTROL, ctl, all[0]->rid, all[0]->out_port, 0, NULL, 0, NULL,
 		       0);
 	for (uint32_t k = 0; k < pipe->n_nodes[ctl]; k++) {
-		const struct ft_node *nd = &pipe->nodes[ctl][k].n;
+		const struct ft_node *nd = &pipe->nodes[ctl][k];
 		struct pstate **sel = all;
 		const uint16_t *sel_src = src;
 		uint32_t m = n;

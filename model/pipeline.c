@@ -996,12 +996,12 @@ compile(struct ft_pipeline *pipe, struct ft_error *err)
 	/* Control. */
 	for (int c = 0; c < FT_CTL_COUNT; c++) {
 		pipe->n_nodes[c] = info->n_nodes[c];
-		pipe->nodes[c] = calloc(info->n_nodes[c] + 1, sizeof(struct cnode));
+		pipe->nodes[c] = calloc(info->n_nodes[c] + 1, sizeof(struct ft_node));
 		if (pipe->nodes[c] == NULL)
 			return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, NULL,
 					    "out of memory");
 		for (uint32_t i = 0; i < info->n_nodes[c]; i++)
-			ft_program_node(prog, (enum ft_control)c, i, &pipe->nodes[c][i].n);
+			ft_program_node(prog, (enum ft_control)c, i, &pipe->nodes[c][i]);
 	}
 	return 0;
 }

@@ -204,10 +204,6 @@ struct learn_req {
 	uint8_t data[FT_ACTION_DATA_MAX];
 };
 
-struct cnode {
-	struct ft_node n; /* on_action owned by the program */
-};
-
 /* Per-packet state of the packet path. */
 struct pstate {
 	struct ft_pkt *pkt;
@@ -284,7 +280,7 @@ struct ft_pipeline {
 	uint32_t n_actions;
 	struct ptable *tables;
 	uint32_t n_tables;
-	struct cnode *nodes[FT_CTL_COUNT];
+	struct ft_node *nodes[FT_CTL_COUNT]; /* on_action owned by the program */
 	uint32_t n_nodes[FT_CTL_COUNT];
 	struct loc *cond_a, *cond_b; /* per condition (CMP) */
 	/* groups and mirrors */
