@@ -1179,20 +1179,19 @@ apply_table(struct burst *bu, const struct ft_node *nd, struct pstate **sel, con
 static bool
 cond_eval(const struct ft_pipeline *pipe, const struct pstate *ps, uint32_t c)
 {
-	struct ft_cond cd;
+	const struct ccond *cd = &pipe->conds[c];
 
-	ft_program_cond(pipe->prog, c, &cd);
-	switch (cd.kind) {
+	switch (cd->kind) {
 	case FT_COND_VALID:
-		return ps->hdr[cd.hdr] != NULL;
+		return ps->hdr[cd->hdr] != NULL;
 	case FT_COND_NOT:
-		return !cond_eval(pipe, ps, cd.l);
+		return !cond_eval(pipe, ps, cd->l);
 	case FT_COND_AND:
-		return cond_eval(pipe, ps, cd.l) && cond_eval(pipe, ps, cd.r);
+		return cond_eval(pipe, ps, cd->l) && cond_eval(pipe, ps, cd->r);
 	case FT_COND_OR:
-		return cond_eval(pipe, ps, cd.l) || cond_eval(pipe, ps, cd.r);
+		return cond_eval(pipe, ps, cd->l) || cond_eval(pipe, ps, cd->r);
 	case FT_COND_CMP: {
-		const struct loc *a = &pipe->cond_a[c], *b = &pipe->cond_b[c];
+		const struct loc *a = &cd->a, *b = &cd->b;
 		uint64_t x, y;
 
 		if (a->wide || b->wide) {
@@ -1202,11 +1201,11 @@ cond_eval(const struct ft_pipeline *pipe, const struct pstate *ps, uint32_t c)
 			loc_read_bytes(ps, a, NULL, u);
 			loc_read_bytes(ps, b, NULL, v);
 			r = memcmp(u, v, (a->bits + 7u) / 8u);
-			return cd.cmp == FT_CMP_EQ ? r == 0 : r != 0;
+			return cd->cmp == FT_CMP_EQ ? r == 0 : r != 0;
 		}
 		x = loc_read(ps, a, NULL);
 		y = loc_read(ps, b, NULL);
-		switch (cd.cmp) {
+		switch (cd->cmp) {
 		case FT_CMP_EQ: return x == y;
 		case FT_CMP_NE: return x != y;
 		case FT_CMP_LT: return x < y;

@@ -806,8 +806,7 @@ pipeline_free(struct ft_pipeline *pipe, bool free_prog)
 	free(pipe->actions);
 	for (int c = 0; c < FT_CTL_COUNT; c++)
 		free(pipe->nodes[c]);
-	free(pipe->cond_a);
-	free(pipe->cond_b);
+	free(pipe->conds);
 	free(pipe->meta_off);
 	/* The copies share their groups but for changes in flight: free each once. */
 	for (uint32_t g = 0; pipe->gcopy[0].groups && g < pipe->n_groups; g++) {
@@ -969,18 +968,22 @@ compile(struct ft_pipeline *pipe, struct ft_error *err)
 			return rc;
 
 	/* Conditions. */
-	pipe->cond_a = calloc(info->n_conds + 1, sizeof(struct loc));
-	pipe->cond_b = calloc(info->n_conds + 1, sizeof(struct loc));
-	if (pipe->cond_a == NULL || pipe->cond_b == NULL)
+	pipe->conds = calloc(info->n_conds + 1, sizeof(*pipe->conds));
+	if (pipe->conds == NULL)
 		return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, NULL, "out of memory");
 	for (uint32_t c = 0; c < info->n_conds; c++) {
+		struct ccond *cc = &pipe->conds[c];
 		struct ft_cond cd;
 
 		ft_program_cond(prog, c, &cd);
-		if (cd.kind != FT_COND_CMP)
-			continue;
-		if ((rc = loc_compile(pipe, -1, &cd.a, &pipe->cond_a[c], err)) ||
-		    (rc = loc_compile(pipe, -1, &cd.b, &pipe->cond_b[c], err)))
+		cc->kind = (uint8_t)cd.kind;
+		cc->cmp = (uint8_t)cd.cmp;
+		cc->hdr = cd.hdr;
+		cc->l = cd.l;
+		cc->r = cd.r;
+		if (cd.kind == FT_COND_CMP &&
+		    ((rc = loc_compile(pipe, -1, &cd.a, &cc->a, err)) ||
+		     (rc = loc_compile(pipe, -1, &cd.b, &cc->b, err))))
 			return rc;
 	}
 

@@ -124,6 +124,15 @@ struct insn {
 	uint32_t src_op; /* index of the program op it comes from (for traces) */
 };
 
+/* A condition, with its operands compiled (FT_COND_CMP). */
+struct ccond {
+	uint8_t kind; /* enum ft_cond_kind */
+	uint8_t cmp;  /* enum ft_cmp */
+	uint32_t hdr; /* FT_COND_VALID */
+	uint32_t l, r;
+	struct loc a, b;
+};
+
 struct caction {
 	struct insn *insns; /* one per operation (fused copies aside): what traces run */
 	uint32_t n_insns;
@@ -282,7 +291,7 @@ struct ft_pipeline {
 	uint32_t n_tables;
 	struct ft_node *nodes[FT_CTL_COUNT]; /* on_action owned by the program */
 	uint32_t n_nodes[FT_CTL_COUNT];
-	struct loc *cond_a, *cond_b; /* per condition (CMP) */
+	struct ccond *conds;
 	/* groups and mirrors */
 	uint32_t n_groups, n_mirrors;
 	struct gcopy gcopy[2];
