@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <flowtwin/p4.h>
 #include <flowtwin/pipeline.h>
 #include <flowtwin/program.h>
 #include <flowtwin/trace.h>
@@ -241,11 +242,110 @@ out:
 	return 0;
 }
 
+/* --- check ----------------------------------------------------------------- */
+
+/* "hdr.ipv4.dst_addr", "meta.vni", "std.in_port": a key or operand as the P4 program names it. */
+static void
+ref_name(const struct ft_program *prog, const struct ft_ref *r, char *buf, size_t size)
+{
+	struct ft_header_info hi;
+	struct ft_header_type_info ti;
+	struct ft_metadata_info mi;
+
+	switch (r->kind) {
+	case FT_REF_FIELD:
+		ft_program_header(prog, r->id, &hi);
+		ft_program_header_type(prog, hi.type, &ti);
+		snprintf(buf, size, "hdr.%s.%s", hi.name, ti.fields[r->field].name);
+		break;
+	case FT_REF_META:
+		ft_program_metadata(prog, r->id, &mi);
+		snprintf(buf, size, "meta.%s", mi.name);
+		break;
+	case FT_REF_STD:
+		snprintf(buf, size, "std.%s", ft_std_name(r->id));
+		break;
+	default:
+		snprintf(buf, size, "?");
+		break;
+	}
+}
+
+static int
+cmd_check(int argc, char **argv)
+{
+	static const char *const match[] = {"exact", "ternary", "lpm"};
+	static const char *const scope[] = {"", " @tableonly", " @defaultonly"};
+	struct ft_error err = {0};
+	struct ft_program *prog;
+	struct ft_program_info pi;
+	char buf[128];
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: flowtwin check PROGRAM.p4\n");
+		return 2;
+	}
+	prog = ft_p4_load(argv[2], NULL, &err);
+	if (prog == NULL) {
+		fprintf(stderr, "%s\n", err.message);
+		return 1;
+	}
+	ft_program_info(prog, &pi);
+	printf("%s: %u headers, %u metadata fields, %u tables, %u actions\n", argv[2],
+	       pi.n_headers, pi.n_metadata, pi.n_tables, pi.n_actions);
+	printf("headers:\n");
+	for (uint32_t h = 0; h < pi.n_headers; h++) {
+		struct ft_header_info hi;
+
+		ft_program_header(prog, h, &hi);
+		if (hi.layer != FT_L_NONE)
+			printf("  %-20s %2u bytes  parsed as %s\n", hi.name, hi.bytes,
+			       ft_layer_name(hi.layer));
+		else
+			printf("  %-20s %2u bytes  not parsed (%s)\n", hi.name, hi.bytes,
+			       ft_proto_name(hi.proto));
+	}
+	printf("tables:\n");
+	for (uint32_t t = 0; t < pi.n_tables; t++) {
+		struct ft_table_decl td;
+		struct ft_action_info ai;
+
+		ft_program_table(prog, t, &td);
+		printf("  %s (size %u%s%s)\n    key:", td.name, td.size,
+		       td.idle_timeout_ms ? ", entries age" : "", td.add_on_miss ? ", add_on_miss" : "");
+		for (uint32_t k = 0; k < td.n_keys; k++) {
+			ref_name(prog, &td.keys[k].ref, buf, sizeof(buf));
+			printf(" %s:%s", buf, match[td.keys[k].match]);
+		}
+		printf("%s\n    actions:", td.n_keys ? "" : " (none: always misses)");
+		for (uint32_t a = 0; a < td.n_actions; a++) {
+			ft_program_action(prog, td.actions[a].action, &ai);
+			printf(" %s%s", ai.name, scope[td.actions[a].scope]);
+		}
+		ft_program_action(prog, td.default_action, &ai);
+		printf("\n    default: %s%s\n", td.default_const ? "const " : "", ai.name);
+	}
+	printf("actions:\n");
+	for (uint32_t a = 0; a < pi.n_actions; a++) {
+		struct ft_action_info ai;
+
+		ft_program_action(prog, a, &ai);
+		printf("  %s(", ai.name);
+		for (uint32_t i = 0; i < ai.n_params; i++)
+			printf("%sbit<%u> %s", i ? ", " : "", ai.params[i].bits, ai.params[i].name);
+		printf(")  %u operations\n", ai.n_ops);
+	}
+	ft_program_destroy(prog);
+	return 0;
+}
+
 static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: flowtwin demo [--json]\n"
-		   "  demo   run example traffic through the bundled example VTEP pipeline\n");
+		   "       flowtwin check PROGRAM.p4\n"
+		   "  demo   run example traffic through the bundled example VTEP pipeline\n"
+		   "  check  read a P4 program: its errors, or its headers, tables and actions\n");
 }
 
 int
@@ -259,7 +359,9 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "demo") == 0)
 		return cmd_demo(argc > 2 && strcmp(argv[2], "--json") == 0);
-	if (!strcmp(argv[1], "check") || !strcmp(argv[1], "trace") || !strcmp(argv[1], "stf") ||
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc, argv);
+	if (!strcmp(argv[1], "trace") || !strcmp(argv[1], "stf") ||
 	    !strcmp(argv[1], "compile") || !strcmp(argv[1], "verify")) {
 		fprintf(stderr, "flowtwin: '%s' is not supported yet: it needs the P4 front end "
 				"or the offload compiler, which are not built yet\n",
