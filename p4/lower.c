@@ -146,7 +146,7 @@ struct temp {
 	uint32_t id; /* metadata id */
 };
 
-struct abuild;
+#define LW_SLOTS 32
 
 struct lw {
 	struct ft_error *err;
@@ -178,7 +178,12 @@ struct lw {
 	/* Memory to free at the end: lists handed to the builder, names. */
 	void **mem;
 	uint32_t n_mem;
-	struct abuild *builds; /* actions being built, innermost first */
+	/*
+	 * Growing arrays of the builders (operations, nodes, edges), in slots
+	 * that outlive a failure: after the longjmp() lower() frees them.
+	 */
+	void *slot[LW_SLOTS];
+	bool slot_used[LW_SLOTS];
 };
 
 /* Where a name is looked up: a control (or parser), maybe inside an action. */
@@ -262,6 +267,28 @@ grow(struct lw *lw, void *arr, uint32_t n, size_t size)
 	*p = a;
 	memset(a + n * size, 0, size);
 	return a + n * size;
+}
+
+/* A slot for a growing array, NULL until grown; give it back with slot_put(). */
+static void **
+slot_get(struct lw *lw)
+{
+	for (uint32_t i = 0; i < LW_SLOTS; i++)
+		if (!lw->slot_used[i]) {
+			lw->slot_used[i] = true;
+			lw->slot[i] = NULL;
+			return &lw->slot[i];
+		}
+	ft_error_set(lw->err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, NULL, "nesting too deep");
+	longjmp(lw->fail, -ENOMEM);
+}
+
+static void
+slot_put(struct lw *lw, void **slot)
+{
+	free(*slot);
+	*slot = NULL;
+	lw->slot_used[slot - lw->slot] = false;
 }
 
 static char *
@@ -1115,7 +1142,7 @@ temp_get(struct lw *lw, uint32_t bits, uint32_t *used)
 struct abuild {
 	struct lw *lw;
 	struct scope *sc;
-	struct ft_op *ops;
+	void **ops; /* a slot: struct ft_op[] */
 	uint32_t n_ops;
 	uint32_t temps_used[FT_FIELD_BITS_MAX + 1];
 	/* InternetChecksum state: the instance being summed and what was added. */
@@ -1124,7 +1151,6 @@ struct abuild {
 	uint32_t n_csum;
 	bool csum_open;
 	bool in_apply; /* statements of an apply block: action calls are inlined */
-	struct abuild *up;
 };
 
 static void
@@ -1133,14 +1159,20 @@ abuild_start(struct lw *lw, struct abuild *ab, struct scope *sc)
 	memset(ab, 0, sizeof(*ab));
 	ab->lw = lw;
 	ab->sc = sc;
-	ab->up = lw->builds;
-	lw->builds = ab;
+	ab->ops = slot_get(lw);
+}
+
+/* Drops what 'ab' built (nothing is added to the program). */
+static void
+abuild_drop(struct abuild *ab)
+{
+	slot_put(ab->lw, ab->ops);
 }
 
 static void
 emit(struct abuild *ab, struct ft_op op)
 {
-	struct ft_op *o = grow(ab->lw, &ab->ops, ab->n_ops++, sizeof(*o));
+	struct ft_op *o = grow(ab->lw, ab->ops, ab->n_ops++, sizeof(*o));
 
 	*o = op;
 }
@@ -1960,12 +1992,10 @@ static uint32_t
 abuild_finish(struct abuild *ab, const char *name, const struct ft_param_decl *params,
 	      uint32_t n_params, const struct p4_loc *loc)
 {
-	int id = ft_program_add_action(ab->lw->prog, name, params, n_params, ab->ops, ab->n_ops,
-				       ab->lw->err);
+	int id = ft_program_add_action(ab->lw->prog, name, params, n_params, *ab->ops,
+				       ab->n_ops, ab->lw->err);
 
-	free(ab->ops);
-	ab->ops = NULL;
-	ab->lw->builds = ab->up;
+	abuild_drop(ab);
 	return (uint32_t)ir(ab->lw, id, loc);
 }
 
@@ -2116,8 +2146,7 @@ tbl_lower(struct lw *lw, const struct scope *sc, const struct p4_decl *t)
 						    k->match_kind);
 				td.n_keys++;
 			}
-			lw->builds = ab.up;
-			free(ab.ops);
+			abuild_drop(&ab);
 			break;
 		case P4_PROP_ACTIONS:
 			for (const struct p4_action_ref *a = pr->actions; a != NULL; a = a->next) {
@@ -2181,7 +2210,7 @@ tbl_lower(struct lw *lw, const struct scope *sc, const struct p4_decl *t)
 
 				abuild_start(lw, &xb, &ksc);
 				v = lower_path(&xb, pr->value);
-				lw->builds = xb.up;
+				abuild_drop(&xb);
 				if (v.k != V_EXTERN || (x = ext_of(lw, v.d)) == NULL ||
 				    x->kind != X_DCOUNTER)
 					invalid(lw, &pr->value->loc, "pna_direct_counter names a "
@@ -2289,19 +2318,22 @@ struct hole {
 struct cbuild {
 	struct lw *lw;
 	struct scope sc;
-	struct ft_node *nodes;
-	struct ft_action_next **on;
+	struct ft_node *nodes; /* *nodes_slot */
+	struct ft_action_next **on; /* *on_slot: each node's on_action, or NULL */
 	uint32_t n;
-	struct hole *holes;
+	struct hole *holes; /* *holes_slot: the edges not yet pointing anywhere */
 	uint32_t n_holes;
-	const struct p4_stmt **run; /* plain statements waiting to become an action */
+	const struct p4_stmt **run; /* *run_slot: plain statements waiting to become an action */
 	uint32_t n_run;
+	void **nodes_slot, **on_slot, **holes_slot, **run_slot;
 };
 
 static void
 hole_add(struct cbuild *cb, uint32_t node, int32_t field)
 {
-	struct hole *h = grow(cb->lw, &cb->holes, cb->n_holes++, sizeof(*h));
+	struct hole *h = grow(cb->lw, cb->holes_slot, cb->n_holes++, sizeof(*h));
+
+	cb->holes = *cb->holes_slot;
 
 	h->node = node;
 	h->field = field;
@@ -2329,9 +2361,11 @@ static uint32_t
 node_add(struct cbuild *cb, struct ft_node node)
 {
 	uint32_t id = cb->n;
-	struct ft_node *n = grow(cb->lw, &cb->nodes, cb->n, sizeof(*n));
+	struct ft_node *n = grow(cb->lw, cb->nodes_slot, cb->n, sizeof(*n));
 
-	grow(cb->lw, &cb->on, cb->n, sizeof(*cb->on));
+	grow(cb->lw, cb->on_slot, cb->n, sizeof(*cb->on));
+	cb->nodes = *cb->nodes_slot;
+	cb->on = *cb->on_slot;
 	*n = node;
 	cb->n++;
 	holes_fill(cb, id);
@@ -2372,7 +2406,8 @@ run_flush(struct cbuild *cb)
 	for (uint32_t i = 0; i < cb->n_run; i++)
 		lower_stmt(&ab, cb->run[i]);
 	cb->sc.locals = NULL;
-	id = abuild_finish(&ab, lw_printf(lw, "%s@%u", cb->sc.ctl->name, cb->run[0]->loc.line),
+	id = abuild_finish(&ab, lw_printf(lw, "%s@%u:%u", cb->sc.ctl->name, cb->run[0]->loc.line,
+						 cb->run[0]->loc.col),
 			   NULL, 0, &cb->run[0]->loc);
 	lw->n_synth++;
 	cb->n_run = 0;
@@ -2444,7 +2479,7 @@ cond_lower(struct cbuild *cb, const struct p4_expr *e)
 			abuild_start(lw, &ab, &cb->sc);
 			a = cond_operand(cb, &ab, e->a);
 			b = cond_operand(cb, &ab, e->b);
-			lw->builds = ab.up;
+			abuild_drop(&ab);
 			w = a.k == V_REF ? a.ty.w : b.ty.w;
 			if (a.k == V_CONST && b.k == V_CONST)
 				w = a.ty.w ? a.ty.w : 64;
@@ -2462,7 +2497,7 @@ cond_lower(struct cbuild *cb, const struct p4_expr *e)
 
 			abuild_start(lw, &ab, &cb->sc);
 			h = lower_path(&ab, e->a->a);
-			lw->builds = ab.up;
+			abuild_drop(&ab);
 			if (h.k != V_HDR)
 				invalid(lw, &e->loc, "isValid() of something not a header");
 			c.kind = FT_COND_VALID;
@@ -2477,7 +2512,7 @@ cond_lower(struct cbuild *cb, const struct p4_expr *e)
 
 		abuild_start(lw, &ab, &cb->sc);
 		v = cond_operand(cb, &ab, e);
-		lw->builds = ab.up;
+		abuild_drop(&ab);
 		if (v.ty.k != T_BOOL && !(v.k == V_REF && v.ty.w == 1 && v.ty.k == T_BIT))
 			invalid(lw, &e->loc, "a condition must be a bool");
 		c.kind = FT_COND_CMP;
@@ -2689,7 +2724,9 @@ ctl_stmt(struct cbuild *cb, const struct p4_stmt *s)
 		__attribute__((fallthrough));
 	case P4_STMT_ASSIGN:
 	case P4_STMT_DECL: {
-		const struct p4_stmt **r = grow(lw, &cb->run, cb->n_run++, sizeof(*r));
+		const struct p4_stmt **r = grow(lw, cb->run_slot, cb->n_run++, sizeof(*r));
+
+		cb->run = *cb->run_slot;
 
 		*r = s;
 		return;
@@ -2705,6 +2742,10 @@ ctl_lower(struct lw *lw, const struct p4_decl *ctl, enum ft_control which,
 	struct cbuild cb = {.lw = lw, .sc = {.ctl = ctl, .ir_ctl = which}};
 	int rc = 0;
 
+	cb.nodes_slot = slot_get(lw);
+	cb.on_slot = slot_get(lw);
+	cb.holes_slot = slot_get(lw);
+	cb.run_slot = slot_get(lw);
 	if (first != NULL) {
 		/* The parser's prologue: assignments of its start state. */
 		struct scope psc = {.ctl = first_scope, .ir_ctl = which};
@@ -2721,6 +2762,12 @@ ctl_lower(struct lw *lw, const struct p4_decl *ctl, enum ft_control which,
 			 -1);
 	}
 	exts_declare(lw, ctl);
+	/* Every action and table, used or not, in the order declared. */
+	for (const struct p4_decl *d = ctl->locals; d != NULL; d = d->next)
+		if (d->kind == P4_DECL_ACTION)
+			act_lower(lw, ctl, d, &d->loc);
+		else if (d->kind == P4_DECL_TABLE)
+			tbl_lower(lw, &cb.sc, d);
 	ctl_stmts(&cb, ctl->body->stmts);
 	run_flush(&cb);
 	holes_fill(&cb, FT_NODE_END);
@@ -2729,10 +2776,10 @@ ctl_lower(struct lw *lw, const struct p4_decl *ctl, enum ft_control which,
 			cb.nodes[i].on_action = cb.on[i];
 		rc = ft_program_add_node(lw->prog, which, &cb.nodes[i], lw->err);
 	}
-	free(cb.nodes);
-	free(cb.on);
-	free(cb.holes);
-	free(cb.run);
+	slot_put(lw, cb.nodes_slot);
+	slot_put(lw, cb.on_slot);
+	slot_put(lw, cb.holes_slot);
+	slot_put(lw, cb.run_slot);
 	if (rc < 0)
 		fail_ir(lw, rc, &ctl->loc);
 }
@@ -2771,8 +2818,7 @@ deparser_lower(struct lw *lw)
 				invalid(lw, &c->args->loc, "header emitted twice");
 		emit[n++] = v.id;
 	}
-	lw->builds = ab.up;
-	free(ab.ops);
+	abuild_drop(&ab);
 	ir(lw, ft_program_set_emit(lw->prog, emit, n, lw->err), &dp->loc);
 }
 
@@ -2896,8 +2942,8 @@ lower(struct p4_src *src, struct ft_error *err)
 			p4_error_at(err, rc, &lw.parser->loc, "%s", msg);
 		}
 	}
-	for (struct abuild *ab = lw.builds; ab != NULL; ab = ab->up)
-		free(ab->ops);
+	for (uint32_t i = 0; i < LW_SLOTS; i++)
+		free(lw.slot[i]);
 	for (uint32_t i = 0; i < lw.n_mem; i++)
 		free(lw.mem[i]);
 	free(lw.mem);
