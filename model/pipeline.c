@@ -1519,7 +1519,7 @@ slot_fill(struct ptable *t, uint32_t s, uint32_t handle, const struct txn_op *op
 	memcpy(p + 6, &flags, 2);
 	if (op->key)
 		memcpy(p + t->key_off, op->key, t->key_stride);
-	if (t->wildcard) {
+	if (t->wildcard && op->mask) { /* a default action has neither key nor mask */
 		memcpy(p + t->mask_off, op->mask, t->key_stride);
 		memcpy(p + t->prio_off, &op->priority, 4);
 	}

@@ -7,9 +7,14 @@
  * A 'struct ft_ctl' is a control session over one pipeline. ft_ctl_exec()
  * runs one command line; each command that changes state is one
  * transaction (pipeline.h): it applies whole or not at all, and a rejected
- * command leaves everything as it was. Errors name the offending field:
- * the table, the action, the key field or the parameter, with the text that
- * was given ("key field 'meta.vni': 16777216 does not fit in 24 bits").
+ * command leaves everything as it was. Errors name the offending object in
+ * err->kind and err->object: the table (FT_ERR_TABLE), the action
+ * (FT_ERR_ACTION), the key field (FT_ERR_KEY, object "meta.vni",
+ * "std.in_port", "ethernet.dst_addr": the names ft_program_resolve() takes;
+ * index the key field's position) or the parameter (FT_ERR_PARAM, object its
+ * name, index its position), with the text that was given in the message:
+ * ft_error_format() reads "key 'meta.vni': '16777216' does not fit in 24
+ * bits (Invalid argument)".
  *
  * Generic commands, after BMv2's simple_switch_CLI:
  *
@@ -22,11 +27,33 @@
  *   group_set GROUP [PORT[:RID]...]        members of a replication group
  *   mirror_set SESSION PORT|off
  *
- * Values: decimal, 0x hex, 0b binary, a MAC (aa:bb:cc:dd:ee:ff), an IPv4
- * address (10.0.0.1) or an IPv6 address, whichever the field's width
- * allows. Ternary keys are VALUE&&&MASK; lpm keys VALUE/PREFIX. A table name
- * or action name is the program's (ft_program_find_table()). Entries print
- * back in the same syntax (table_dump), with their handle and counters.
+ * Words are separated by white space; a word that starts with '#' starts a
+ * comment, to the end of the line. table_add needs its '=>' even when the
+ * action has no parameters. Exact keys are VALUE, ternary keys VALUE&&&MASK,
+ * lpm keys VALUE/PREFIX; key bits outside the mask are ignored. PRIORITY is
+ * given for, and only for, a table with a ternary key field; as in
+ * pipeline.h the largest priority wins (BMv2 lets the smallest win). A table
+ * name or action name is the program's (ft_program_find_table()); an entry
+ * is named by its handle (ft_entry_info.handle, shown by table_dump).
+ * table_clear deletes every entry of a table and leaves its default action.
+ * group_set with no members empties the group; a member without ':RID' has
+ * rid 0. mirror_set ... off disables a session.
+ *
+ * Values: decimal, 0x hex, 0b binary, a MAC (aa:bb:cc:dd:ee:ff) for a
+ * 48-bit field only, an IPv4 address (10.0.0.1) for a 32-bit field only, an
+ * IPv6 address (2001:db8::1) for a 128-bit field only. Negative values and
+ * values with bits set above the field's width are refused.
+ *
+ * table_dump prints each entry as the table_add line that adds it, followed
+ * on the same line by a comment with its handle and counters, in the order
+ * the entries were added; then the default action as a table_set_default
+ * line (commented out, "# const default: table_set_default ...", when the
+ * program makes it const). Values print as ft_ctl_format_value() writes
+ * them. Fed back to ft_ctl_exec() on a fresh pipeline, a dump rebuilds the
+ * table (entries get new handles and zero counters):
+ *
+ *   table_add fdb forward 0x000064 aa:bb:cc:dd:ee:ff => 0x00000003 # handle 0 packets 2 bytes 128
+ *   table_set_default fdb miss
  *
  * Vocabularies: further commands (the VTEP's fdb, neigh, port and vtep set)
  * are registered by the modules that know them; ft_ctl_exec() hands a line
@@ -53,34 +80,46 @@ typedef void (*ft_ctl_out_fn)(void *arg, const char *line);
 
 /*
  * Creates a control session over 'pipe' ('pipe' is borrowed and must outlive
- * it). Caller owns the result; free with ft_ctl_destroy(). NULL when out of
- * memory.
+ * it). Caller owns the result; free with ft_ctl_destroy(), which does
+ * nothing given NULL. NULL when out of memory or 'pipe' is NULL.
  */
 struct ft_ctl *ft_ctl_create(struct ft_pipeline *pipe);
 void ft_ctl_destroy(struct ft_ctl *ctl);
 struct ft_pipeline *ft_ctl_pipeline(const struct ft_ctl *ctl);
 
 /*
- * Runs one command line. Blank lines and lines starting with '#' do nothing.
- * Output (table_dump, show commands) goes to 'out', which may be NULL.
- * Returns 0 or a negative errno with 'err' naming what is wrong: -EINVAL for
- * malformed input, -ENOENT for an unknown table, action, command or entry,
- * -EEXIST for a duplicate, -ENOSPC for a full table.
+ * Runs one command line ('line' is borrowed). Blank lines and lines starting
+ * with '#' do nothing. Output (table_dump, show commands) goes to 'out', one
+ * call per line, after the pipeline's lock is released; 'out' may be NULL.
+ * Returns 0 or a negative errno with 'err' (may be NULL) naming what is
+ * wrong: -EINVAL for malformed input (including an action that the table
+ * does not list or does not allow here, and a const default action),
+ * -ENOENT for an unknown table, action, command ("unknown command 'x'") or
+ * entry handle, -EEXIST for a duplicate, -ENOSPC for a full table, -EBUSY
+ * when another transaction is open on the pipeline, -ENOMEM. A vocabulary's
+ * command returns what its exec function returns.
  */
 int ft_ctl_exec(struct ft_ctl *ctl, const char *line, ft_ctl_out_fn out, void *arg,
 		struct ft_error *err);
 
 /*
- * Runs every line of the file at 'path'. Stops at the first error, which
- * then reads "path:line: message" (kind FT_ERR_SOURCE, index the line).
- * Returns the number of commands run, or a negative errno.
+ * Runs every line of the file at 'path', each with ft_ctl_exec() and so
+ * each its own transaction. Stops at the first error, leaving the lines
+ * before it applied; the error's message then reads "path:line: message"
+ * (kind FT_ERR_SOURCE, index the line, counted from 1; code and object are
+ * the failed command's). A file that cannot be read gives its -errno with
+ * object 'path'. Returns the number of commands run (lines not blank and
+ * not comments), or a negative errno.
  */
 int ft_ctl_exec_file(struct ft_ctl *ctl, const char *path, ft_ctl_out_fn out, void *arg,
 		     struct ft_error *err);
 
 /*
  * A vocabulary: commands whose first word is one of 'words' (NULL-ended) go
- * to 'exec', with 'argv' the line's words (argv[0] the command word).
+ * to 'exec', with 'argv' the line's words (argv[0] the command word; a
+ * trailing comment removed; argv[argc] is NULL). The words are the
+ * callee's to change, valid until it returns. 'exec' returns 0 or a negative
+ * errno and fills 'err' (may be NULL) as ft_ctl_exec() does.
  */
 struct ft_ctl_vocab {
 	const char *const *words;
@@ -89,13 +128,20 @@ struct ft_ctl_vocab {
 	void *arg;
 };
 
-/* Adds a vocabulary; 'vocab' is borrowed and must outlive 'ctl'. */
+/*
+ * Adds a vocabulary; 'vocab' is borrowed and must outlive 'ctl'. Returns 0,
+ * -EINVAL (no words or no exec), -EEXIST if one of its words is a built-in
+ * command or another vocabulary's, or -ENOMEM.
+ */
 int ft_ctl_add_vocab(struct ft_ctl *ctl, const struct ft_ctl_vocab *vocab);
 
 /*
  * Parses 'text' as a value of 'bits' bits (1 .. FT_FIELD_BITS_MAX) into
- * ceil(bits / 8) big-endian bytes at 'out'. 'what' names the field in the
- * error ("key field 'meta.vni'"). Returns 0 or -EINVAL.
+ * ceil(bits / 8) big-endian bytes at 'out' (in the syntax above; 'out' is
+ * written only on success). 'what' (may be NULL) names the field: it
+ * becomes err->object ("meta.vni"), with kind FT_ERR_FIELD and a message
+ * quoting 'text' ("'0x1000000' does not fit in 24 bits", "bad MAC address
+ * 'aa:bb'"). Returns 0 or -EINVAL.
  */
 int ft_ctl_parse_value(const char *text, uint32_t bits, uint8_t *out, const char *what,
 		       struct ft_error *err);
@@ -103,7 +149,9 @@ int ft_ctl_parse_value(const char *text, uint32_t bits, uint8_t *out, const char
 /*
  * Formats a value of 'bits' bits (ceil(bits / 8) big-endian bytes) so that
  * ft_ctl_parse_value() reads it back: a MAC for 48 bits, decimal up to 16
- * bits, 0x hex otherwise. Returns what snprintf() would.
+ * bits, 0x hex otherwise, with as many digits as the width takes (a 24-bit
+ * 100 is 0x000064). Returns what snprintf() would, or -EINVAL for a width
+ * outside 1 .. FT_FIELD_BITS_MAX.
  */
 int ft_ctl_format_value(const uint8_t *val, uint32_t bits, char *buf, uint32_t size);
 

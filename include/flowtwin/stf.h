@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * STF runner: p4c's Simple Test Framework over a pipeline.
+ *
+ * An STF file is a list of lines, one command each, that p4c's test drivers
+ * (backends/bmv2/bmv2stf.py, tools/stf/stf_parser.py) feed to a P4 target:
+ * table entries, packets to send, the packets expected back. ft_stf_run()
+ * runs one such file on a pipeline of the software model and compares what
+ * comes out with what the file expects, the way p4c's bmv2 runner does.
+ *
+ * Commands (keywords in any case; '#' starts a comment anywhere on a line):
+ *
+ *   add TABLE [PRIORITY] FIELD:VALUE... ACTION(PARAM:VALUE, ...) [= NAME]
+ *	Adds an entry. FIELD is a key field as the P4 program spells it:
+ *	"hdr.ethernet.dst_addr", "meta.vni", "istd.input_port", or any
+ *	dotted suffix of it that names one key field of the table
+ *	("ethernet.dst_addr", "dst_addr"); the first component may also be
+ *	the program's own name for its struct ("user_meta.vni"). A key field
+ *	left out matches anything (ternary, lpm) or 0 (exact), as in bmv2.
+ *	VALUE is decimal, 0x hex or 0b binary. Ternary fields also take '*'
+ *	digits (0x0a0b****: those nibbles do not matter, and neither do the
+ *	bits above the digits written) or VALUE&&&MASK; lpm fields take
+ *	VALUE/LENGTH or '*' digits at the end. A value without '*' or mask
+ *	matches exactly. PRIORITY counts for ternary tables only; the larger
+ *	wins, as in p4c's samples (bmv2stf.py hands bmv2 10000 - PRIORITY).
+ *	Tables and actions are found by name, or by a unique dotted suffix
+ *	either way ("ingress.fwd" for "fwd" and "fwd" for "MainControl.fwd").
+ *	NAME names the entry for check_counter.
+ *   setdefault TABLE ACTION(PARAM:VALUE, ...)
+ *	Sets the table's default action.
+ *   packet PORT HEX...
+ *	Runs a packet, received on PORT, through the pipeline at once. Spaces
+ *	may separate the hex digits anywhere; their number must be even.
+ *   expect PORT [HEX...[$]]
+ *	Expects a packet on PORT. '*' is a hex digit that does not matter.
+ *	Without '$' the packet may be longer than the digits; with '$' at the
+ *	end its length must be exactly theirs. Without data, any number of
+ *	packets (even none) on PORT is fine, as in bmv2stf.py.
+ *   no_packet
+ *	p4c's "expect no packet". Every packet that no expect claims fails
+ *	the run anyway, so this only documents the intent.
+ *   wait
+ *	Commits the entries the data plane asked to learn
+ *	(ft_pipeline_learn()). Packets run synchronously, so nothing else is
+ *	left to wait for.
+ *   check_counter NAME(INDEX) [packets|bytes OP NUMBER]
+ *	Checks cell INDEX of indexed counter array NAME, or with INDEX $ENTRY
+ *	(or ENTRY), the counters of the entry that 'add ... = ENTRY' named
+ *	(NAME is then not looked at: entry counters have no name here). OP is
+ *	==, !=, <, <=, > or >=. Without a condition the counter only has to
+ *	exist; its value is written to 'out'.
+ *   remove all
+ *	Deletes every entry of every table ("table_clear" through 'ctl').
+ *
+ * Any other line goes to ft_ctl_exec() (ctl.h), in its own syntax:
+ * table_add, group_set, mirror_set and the vocabularies of 'ctl'.
+ *
+ * Checking. Packets sent by the pipeline are kept per port in the order they
+ * come out; expects are kept per port in file order, wherever they stand
+ * relative to the packet lines (p4c's samples put them before or after).
+ * When the file ends, the n-th expect of a port is compared with the n-th
+ * packet out of that port. Each of these is one failure: a packet that
+ * differs, is too short, or (with '$') too long; an expect with no packet
+ * left for it; a packet that no expect claims; a check_counter that does not
+ * hold. An expect left over whose data matches a packet left over on another
+ * port is reported once, as sent to the wrong port. Each failure is written
+ * to 'out' as one line that starts "PATH:LINE: " with the line of the expect
+ * (or of the packet line that caused the output), the port, and the bytes
+ * expected and received in hex.
+ *
+ * Digests raised by a packet are written to 'out' as they happen, as
+ * "event DIGEST HEX", where HEX is the digest data.
+ *
+ * Threads: the runner is a control-thread caller (pipeline.h). It creates
+ * its own worker, with a packet pool so that replication and mirroring make
+ * copies, and destroys it before it returns: the pipeline must have room for
+ * one more worker.
+ */
+#ifndef FLOWTWIN_STF_H
+#define FLOWTWIN_STF_H
+
+#include <stdint.h>
+
+#include <flowtwin/ctl.h>
+#include <flowtwin/error.h>
+#include <flowtwin/pipeline.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The longest packet a 'packet' line may give, in bytes. */
+#define FT_STF_PACKET_MAX 9216
+
+/* What a run did. */
+struct ft_stf_result {
+	uint32_t lines;    /* lines read */
+	uint32_t commands; /* add, setdefault, remove and ft_ctl_exec() lines */
+	uint32_t packets;  /* 'packet' lines run */
+	uint32_t outputs;  /* packets sent by the pipeline, copies included */
+	uint32_t events;   /* digests raised */
+	uint32_t expects;  /* 'expect' lines */
+	uint32_t matched;  /* expects met */
+	uint32_t counters; /* check_counter lines that held */
+	uint32_t failures; /* the failures written to 'out' (see the top of this file) */
+};
+
+/*
+ * Runs the STF file at 'path' on 'pipe'. 'ctl' (may be NULL: then every
+ * line that is not an STF command is an error) is a control session over
+ * 'pipe'; both are borrowed. Failures and other output go to 'out' (may be
+ * NULL) line by line; 'res' (may be NULL) receives the counts.
+ *
+ * Returns 0 when every check held, the number of failures when some did not,
+ * or a negative errno when the run could not go on: a malformed line
+ * (-EINVAL), an unknown table, action, key field or counter (-ENOENT), a
+ * command that ft_ctl_exec() or the pipeline rejected (its code), a file that
+ * cannot be read (-errno of open/read), or no memory (-ENOMEM). 'err' then
+ * reads "PATH:LINE: message" (kind FT_ERR_SOURCE, index the line; line 0
+ * for a file that cannot be read). The run stops at that line; what earlier
+ * lines did to the tables stays done.
+ */
+int ft_stf_run(struct ft_pipeline *pipe, struct ft_ctl *ctl, const char *path, ft_ctl_out_fn out,
+               void *arg, struct ft_stf_result *res, struct ft_error *err);
+
+/*
+ * As ft_stf_run(), on the STF text 'text' (borrowed). 'name' stands for the
+ * path in messages ("PATH:LINE: ..."); NULL means "stf".
+ */
+int ft_stf_run_text(struct ft_pipeline *pipe, struct ft_ctl *ctl, const char *name,
+                    const char *text, ft_ctl_out_fn out, void *arg, struct ft_stf_result *res,
+                    struct ft_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
