@@ -12,14 +12,17 @@
  * commands say so.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <flowtwin/ctl.h>
 #include <flowtwin/p4.h>
 #include <flowtwin/pipeline.h>
 #include <flowtwin/program.h>
+#include <flowtwin/stf.h>
 #include <flowtwin/trace.h>
 
 #include "example_vtep.h"
@@ -339,13 +342,200 @@ cmd_check(int argc, char **argv)
 	return 0;
 }
 
+/* --- trace and stf: a P4 program with its entries ------------------------ */
+
+static void
+print_line(void *arg, const char *line)
+{
+	fprintf(arg, "%s\n", line);
+}
+
+/* A pipeline from a P4 program; NULL after printing why not. */
+static struct ft_pipeline *
+pipeline_load(const char *path, const struct ft_pipeline_params *params)
+{
+	struct ft_error err = {0};
+	struct ft_program *prog = ft_p4_load(path, NULL, &err);
+	struct ft_pipeline *pipe;
+
+	if (prog == NULL) {
+		fprintf(stderr, "%s\n", err.message);
+		return NULL;
+	}
+	pipe = ft_pipeline_create(prog, params, &err);
+	if (pipe == NULL) {
+		ft_program_destroy(prog);
+		fail(path, &err);
+	}
+	return pipe;
+}
+
+/* Hex digits (spaces and colons allowed between bytes) into 'out'; the length or -1. */
+static int
+hex_parse(const char *s, uint8_t *out, size_t max)
+{
+	size_t n = 0;
+	int hi = -1;
+
+	for (; *s; s++) {
+		int v;
+
+		if (*s == ' ' || *s == ':' || *s == '\n')
+			continue;
+		if (*s >= '0' && *s <= '9')
+			v = *s - '0';
+		else if ((*s | 0x20) >= 'a' && (*s | 0x20) <= 'f')
+			v = (*s | 0x20) - 'a' + 10;
+		else
+			return -1;
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		if (n == max)
+			return -1;
+		out[n++] = (uint8_t)(hi << 4 | v);
+		hi = -1;
+	}
+	return hi < 0 ? (int)n : -1;
+}
+
+static int
+cmd_trace(int argc, char **argv)
+{
+	const char *entries = NULL, *hex = NULL;
+	uint32_t in_port = 0;
+	int json = 0;
+	static const struct option opts[] = {
+		{"entries", required_argument, NULL, 'e'}, {"packet", required_argument, NULL, 'p'},
+		{"in-port", required_argument, NULL, 'i'}, {"json", no_argument, NULL, 'j'},
+		{NULL, 0, NULL, 0},
+	};
+	int c, rc = 1;
+
+	while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+		if (c == 'e')
+			entries = optarg;
+		else if (c == 'p')
+			hex = optarg;
+		else if (c == 'i')
+			in_port = (uint32_t)strtoul(optarg, NULL, 0);
+		else if (c == 'j')
+			json = 1;
+		else
+			return 2;
+	}
+	if (optind != argc - 2 || hex == NULL) {
+		fprintf(stderr, "usage: flowtwin trace PROGRAM.p4 [--entries FILE] --packet HEX "
+				"[--in-port N] [--json]\n");
+		return 2;
+	}
+	const char *path = argv[optind + 1];
+	struct ft_pipeline *pipe = pipeline_load(path, NULL);
+	struct ft_error err = {0};
+	struct ft_ctl *ctl = NULL;
+	struct ft_pkt_pool pool;
+	struct ft_pkt_pool_simple *sp = NULL;
+	struct ft_worker *w = NULL;
+	struct ft_trace *trace = NULL;
+	static struct ft_burst_result res;
+	static uint8_t bytes[FT_PKT_HEADROOM + 9216];
+	struct ft_pkt pkt;
+	int len;
+
+	if (pipe == NULL)
+		return 1;
+	len = hex_parse(hex, bytes + FT_PKT_HEADROOM, sizeof(bytes) - FT_PKT_HEADROOM);
+	if (len <= 0) {
+		fprintf(stderr, "flowtwin: --packet: bad hex\n");
+		goto out;
+	}
+	ctl = ft_ctl_create(pipe);
+	if (ctl == NULL || (entries && ft_ctl_exec_file(ctl, entries, print_line, stdout,
+							&err) < 0)) {
+		fail(entries ? entries : "out of memory", &err);
+		goto out;
+	}
+	sp = ft_pkt_pool_simple_create(64, 9472, &pool);
+	w = ft_worker_create(pipe, &pool, &err);
+	trace = ft_trace_create();
+	if (sp == NULL || w == NULL || trace == NULL ||
+	    ft_pkt_init(&pkt, bytes, sizeof(bytes), FT_PKT_HEADROOM, (uint16_t)len, in_port) < 0) {
+		fprintf(stderr, "flowtwin: out of memory\n");
+		goto out;
+	}
+	ft_worker_trace(w, &pkt, trace, &res);
+	char *text = json ? ft_trace_json(trace, pipe) : ft_trace_text(trace, pipe);
+
+	printf("%s\n", text ? text : "(out of memory)");
+	free(text);
+	for (uint32_t t = 0; t < res.n_tx; t++)
+		if (res.tx[t].pkt != &pkt)
+			pool.free(pool.arg, res.tx[t].pkt);
+	rc = 0;
+out:
+	ft_trace_destroy(trace);
+	ft_worker_destroy(w);
+	ft_pkt_pool_simple_destroy(sp);
+	ft_ctl_destroy(ctl);
+	ft_pipeline_destroy(pipe);
+	return rc;
+}
+
+/* The clock of 'flowtwin stf': it moves only when a 'sleep' line says so. */
+static uint64_t stf_now_ms;
+
+static uint64_t
+stf_clock(void *arg)
+{
+	(void)arg;
+	return stf_now_ms;
+}
+
+static int
+cmd_stf(int argc, char **argv)
+{
+	struct ft_pipeline_params params = {.clock = stf_clock};
+	struct ft_stf_result res = {0};
+	struct ft_error err = {0};
+	struct ft_pipeline *pipe;
+	struct ft_ctl *ctl;
+	int rc;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: flowtwin stf PROGRAM.p4 FILE.stf\n");
+		return 2;
+	}
+	pipe = pipeline_load(argv[2], &params);
+	if (pipe == NULL)
+		return 1;
+	ctl = ft_ctl_create(pipe);
+	if (ctl == NULL) {
+		ft_pipeline_destroy(pipe);
+		return 1;
+	}
+	rc = ft_stf_run(pipe, ctl, argv[3], print_line, stdout, &res, &err);
+	if (rc < 0)
+		fail(argv[3], &err);
+	else
+		printf("%s: %u packets, %u expects, %u matched, %u failures\n", argv[3], res.packets,
+		       res.expects, res.matched, res.failures);
+	ft_ctl_destroy(ctl);
+	ft_pipeline_destroy(pipe);
+	return rc == 0 ? 0 : 1;
+}
+
 static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: flowtwin demo [--json]\n"
 		   "       flowtwin check PROGRAM.p4\n"
+		   "       flowtwin trace PROGRAM.p4 [--entries FILE] --packet HEX [--in-port N] [--json]\n"
+		   "       flowtwin stf PROGRAM.p4 FILE.stf\n"
 		   "  demo   run example traffic through the bundled example VTEP pipeline\n"
-		   "  check  read a P4 program: its errors, or its headers, tables and actions\n");
+		   "  check  read a P4 program: its errors, or its headers, tables and actions\n"
+		   "  trace  run one packet through a P4 program with entries; print its path\n"
+		   "  stf    run an STF test file (p4c's format and the text syntax) on a program\n");
 }
 
 int
@@ -361,10 +551,13 @@ main(int argc, char **argv)
 		return cmd_demo(argc > 2 && strcmp(argv[2], "--json") == 0);
 	if (strcmp(argv[1], "check") == 0)
 		return cmd_check(argc, argv);
-	if (!strcmp(argv[1], "trace") || !strcmp(argv[1], "stf") ||
-	    !strcmp(argv[1], "compile") || !strcmp(argv[1], "verify")) {
-		fprintf(stderr, "flowtwin: '%s' is not supported yet: it needs the P4 front end "
-				"or the offload compiler, which are not built yet\n",
+	if (strcmp(argv[1], "trace") == 0)
+		return cmd_trace(argc, argv);
+	if (strcmp(argv[1], "stf") == 0)
+		return cmd_stf(argc, argv);
+	if (!strcmp(argv[1], "compile") || !strcmp(argv[1], "verify")) {
+		fprintf(stderr, "flowtwin: '%s' is not supported yet: it needs the offload "
+				"compiler, which is not built yet\n",
 			argv[1]);
 		return 2;
 	}

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * libFuzzer target: arbitrary text through the P4 front end's preprocessor,
- * lexer and parser (p4/source.c, p4/lexer.c, p4/parser.c). Part of tests/.
+ * libFuzzer target: arbitrary text through the whole P4 front end: the
+ * preprocessor, lexer, parser and the translation to the pipeline IR
+ * (p4/source.c, p4/lexer.c, p4/parser.c, p4/lower.c). Part of tests/.
  *
  * Every input either lexes to the end or stops at one error whose message
  * starts with a source's name and a position: "fuzz.p4:LINE:COL: ". Every
  * token has a position, and the same error comes back from every later
  * call. Then the same text is parsed: it gives a program or an error with a
- * position, and never crashes or leaks. Includes of files find nothing (no
- * include path); built-in <core.p4> and <pna.p4> work.
+ * position, and never crashes or leaks. Last, the text is translated: a
+ * program that the model accepts (ft_pipeline_create()), or an error with a
+ * position. Includes of files find nothing (no include path); built-in
+ * <core.p4> and <pna.p4> work.
  *
  * Longer run:
  *   build-fuzz/tests/fuzz/fuzz_p4_lexer -max_total_time=600 -max_len=4096 \
@@ -19,6 +22,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <flowtwin/p4.h>
+#include <flowtwin/pipeline.h>
 
 #include "ast.h"
 #include "p4_private.h"
@@ -72,6 +78,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* an error without its position */
 		p4_program_free(prog);
 		p4_src_close(src);
+	}
+
+	struct ft_program *ir = ft_p4_load_string("fuzz.p4", (const char *)data, size, NULL, &err);
+
+	if (ir == NULL) {
+		if (err.code != -ENOMEM && err.code != -ENOENT && !has_position(err.message))
+			abort(); /* an error without its position */
+	} else {
+		struct ft_pipeline *pipe = ft_pipeline_create(ir, NULL, &err);
+
+		if (pipe == NULL)
+			ft_program_destroy(ir);
+		ft_pipeline_destroy(pipe);
 	}
 	return 0;
 }
