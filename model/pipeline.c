@@ -607,6 +607,7 @@ table_compile(struct ft_pipeline *pipe, uint32_t id, struct ptable *t, struct ft
 	t->n_handles = t->decl.size + extra;
 	t->slots = big_calloc(t->n_slots, t->stride);
 	t->free_handles = malloc(sizeof(uint32_t) * t->n_handles);
+	t->idle_timeout_ms = t->decl.idle_timeout_ms;
 	if (t->decl.idle_timeout_ms)
 		t->last_hit = calloc(t->n_handles, sizeof(*t->last_hit));
 	if (t->slots == NULL || t->free_handles == NULL ||
@@ -2137,6 +2138,24 @@ ft_pipeline_learn(struct ft_pipeline *pipe, ft_entry_fn fn, void *arg, struct ft
 }
 
 int
+ft_pipeline_table_set_idle_timeout(struct ft_pipeline *pipe, uint32_t table, uint32_t ms,
+				   struct ft_error *err)
+{
+	if (table >= pipe->n_tables)
+		return ft_error_set(err, -ENOENT, FT_ERR_TABLE, table, NULL, "no such table");
+	if (pipe->tables[table].last_hit == NULL)
+		return ft_error_set(err, -EINVAL, FT_ERR_TABLE, table, pipe->tables[table].name,
+				    "the table's entries do not age");
+	if (ms == 0)
+		return ft_error_set(err, -EINVAL, FT_ERR_TABLE, table, pipe->tables[table].name,
+				    "an idle timeout of 0");
+	pthread_mutex_lock(&pipe->lock);
+	pipe->tables[table].idle_timeout_ms = ms;
+	pthread_mutex_unlock(&pipe->lock);
+	return 0;
+}
+
+int
 ft_pipeline_expire(struct ft_pipeline *pipe, ft_entry_fn fn, void *arg, struct ft_error *err)
 {
 	struct ft_txn *txn = ft_txn_begin(pipe, err);
@@ -2158,7 +2177,7 @@ ft_pipeline_expire(struct ft_pipeline *pipe, ft_entry_fn fn, void *arg, struct f
 								   memory_order_relaxed);
 			struct txn_op *op;
 
-			if (idle <= t->decl.idle_timeout_ms || (op = txn_push(txn, NULL)) == NULL)
+			if (idle <= t->idle_timeout_ms || (op = txn_push(txn, NULL)) == NULL)
 				continue;
 			op->kind = TX_DELETE;
 			op->table = ti;

@@ -157,6 +157,7 @@ struct tcopy {
 struct ptable {
 	struct ft_table_decl decl; /* owned by the program */
 	const char *name;
+	uint32_t idle_timeout_ms;  /* decl's, until ft_pipeline_table_set_idle_timeout() */
 	struct ckey *keys;
 	uint32_t n_keys;
 	uint32_t key_size;    /* packed bytes */

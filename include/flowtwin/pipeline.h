@@ -180,6 +180,14 @@ int ft_pipeline_group_read(struct ft_pipeline *pipe, uint32_t group,
 int ft_pipeline_learn(struct ft_pipeline *pipe, ft_entry_fn fn, void *arg, struct ft_error *err);
 
 /*
+ * Changes the idle timeout of a table whose entries age (its declaration's
+ * idle_timeout_ms is not 0) to 'ms' (> 0), from the next
+ * ft_pipeline_expire() on: "ageing 300" of the Linux bridge.
+ */
+int ft_pipeline_table_set_idle_timeout(struct ft_pipeline *pipe, uint32_t table, uint32_t ms,
+				       struct ft_error *err);
+
+/*
  * Deletes every entry idle for longer than its table's timeout, calling 'fn'
  * (may be NULL) for each before it goes. Returns the number deleted.
  */

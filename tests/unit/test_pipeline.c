@@ -1896,6 +1896,13 @@ aging_run(uint64_t t0)
 	assert_int_equal(read_entry(b->pipe, MAC(7)).idle_ms, 500);
 	assert_int_equal(ft_pipeline_expire(b->pipe, NULL, NULL, &err), 0);
 	assert_int_equal(entry_port(b->pipe, T_FWD, MAC(7)), 7);
+	/* A shorter timeout takes effect at the next expire; only aging tables have one. */
+	assert_int_equal(ft_pipeline_table_set_idle_timeout(b->pipe, T_FWD, 400, &err), 0);
+	assert_int_equal(ft_pipeline_expire(b->pipe, NULL, NULL, &err), 1);
+	assert_int_equal(entry_port(b->pipe, T_FWD, MAC(7)), -1);
+	assert_int_equal(ft_pipeline_table_set_idle_timeout(b->pipe, T_VID, 400, &err), -EINVAL);
+	assert_int_equal(ft_pipeline_table_set_idle_timeout(b->pipe, T_FWD, 0, &err), -EINVAL);
+	assert_int_equal(ft_pipeline_table_set_idle_timeout(b->pipe, 99, 400, &err), -ENOENT);
 	bed_close(b);
 }
 
