@@ -39,11 +39,14 @@
  *	Every packet that leaves runs it exactly once, after the main control
  *	and before the deparser:
  *	  - a replicated copy, with copy.output_port and copy.rid of its
- *	    group member; each copy has its own headers and metadata (copies
- *	    of those the main control ended with), so what one copy does is
- *	    not seen by another;
+ *	    group member; what one copy does is not seen by another;
  *	  - a packet that is not replicated (send_to_port()), with rid 0 and
  *	    copy.output_port = the port send_to_port() chose.
+ *	What it sees: the packet as the main deparser emitted it, parsed
+ *	again by the main parser (as PSA's egress parser does), and a copy
+ *	of the metadata the main control ended with. After a decapsulation
+ *	the frame that was inner is now hdr.ethernet, hdr.ipv4, ...; after
+ *	an encapsulation the new outer headers are what the parser finds.
  *	Dropped packets do not run it. drop_packet() in the copy control
  *	drops that copy only. send_to_port(), flowtwin_replicate(),
  *	add_entry() and mirror_packet() may not be called in it. istd is the

@@ -33,10 +33,12 @@
  *  - Control flow is a graph of nodes whose edges only go forward (to a node
  *    with a larger id, or to FT_NODE_END), so it has no loops.
  *  - Replication (a broadcast to a group) happens at the end of the ingress
- *    control: each member (port, rid) gets its own copy, which runs the
- *    egress control with std.rid and std.out_port set, then is deparsed and
- *    sent. A packet that is not replicated also runs the egress control,
- *    with rid 0. Mirroring copies the packet as it leaves.
+ *    control: the packet is deparsed, and each member (port, rid) gets its
+ *    own copy, which is parsed again (as PSA's egress parser would), runs
+ *    the egress control with the ingress control's metadata and std.rid and
+ *    std.out_port set, then is deparsed and sent. A packet that is not
+ *    replicated also runs the egress control, with rid 0. Mirroring copies
+ *    the packet as it leaves.
  *
  * Thread-safety: a program is built by one thread. Once handed to
  * ft_pipeline_create() it must not change; it may be read by any thread.

@@ -3,7 +3,7 @@
  * Benchmark of the software model (a program, not a test).
  *
  *   bench_model --workload dpdk-vxlan|vtep-decap [--entries N] [--packets M]
- *               [--seconds S] [--seed S] [--bursts B]
+ *               [--seconds S] [--seed S] [--bursts B] [--p4 PROGRAM.p4]
  *
  * dpdk-vxlan: DPDK's SWX VXLAN example built with the builder API: one
  *   exact table on the Ethernet destination, action = VXLAN encapsulation
@@ -17,11 +17,19 @@
  * the pipeline, and is given back to the pool after. Keys, entries and
  * packets come from tests/bench/workload.h, shared with bench_swx.
  *
+ * --p4 loads the pipeline from a P4 program instead of building it in C:
+ * p4/dpdk_vxlan.p4 for dpdk-vxlan (the same program, its table sized by the
+ * program), p4/vtep.p4 for vtep-decap (the whole VTEP, configured through
+ * the control API as `port add 0 uplink` and `vtep set local-ip 10.0.0.1`
+ * would: the uplink, the local VTEP, VNIs 1..4096 terminated and the
+ * sending VTEP known in each; learning off; FDB entries to ports 1..4).
+ *
  * --bursts B runs exactly B bursts instead of timing (for callgrind).
  * The last line is: RESULT workload=... entries=... mpps=... ns_per_pkt=...
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,6 +37,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <flowtwin/ctl.h>
+#include <flowtwin/p4.h>
 #include <flowtwin/pipeline.h>
 #include <flowtwin/program.h>
 
@@ -232,6 +242,48 @@ encap_data(uint32_t i, uint8_t *d)
 	put32(d + 50, e.port_out);
 }
 
+static void
+ctl_line(struct ft_ctl *ctl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+ctl_line(struct ft_ctl *ctl, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (ft_ctl_exec(ctl, line, NULL, NULL, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", line, err.message);
+		exit(1);
+	}
+}
+
+/*
+ * vtep.p4 as the control plane leaves it for the decap workload
+ * (docs/vtep.md): the uplink is port 0, the local VTEP 10.0.0.1 with the
+ * MAC the packets are sent to, learning off; every VNI 1..4096 is
+ * terminated and knows the sending VTEP 10.0.0.2.
+ */
+static void
+vtep_setup(struct ft_pipeline *pipe)
+{
+	struct ft_ctl *ctl = ft_ctl_create(pipe);
+
+	if (ctl == NULL)
+		CHECK(-1);
+	ctl_line(ctl, "table_set_default vtep_config set_config 10.0.0.1 02:00:00:00:00:01 4789 "
+		      "0 64 0 0 0 0 0 0");
+	ctl_line(ctl, "table_add port_class from_uplink 0 0 =>");
+	ctl_line(ctl, "table_set_default mac_learn no_learn");
+	for (uint32_t vni = 1; vni <= 4096; vni++) {
+		ctl_line(ctl, "table_add vni_term decap %u =>", vni);
+		ctl_line(ctl, "table_add vtep_known vtep_ok %u 10.0.0.2 =>", vni);
+	}
+	ft_ctl_destroy(ctl);
+}
+
 struct bench {
 	struct ft_pkt_pool *pool;
 	struct ft_worker *w;
@@ -286,11 +338,12 @@ main(int argc, char **argv)
 	uint32_t entries = 1u << 20, n_pkts = 65536, bursts = 0;
 	uint64_t seed = 1;
 	double seconds = 2;
+	const char *p4 = NULL;
 	static const struct option opts[] = {
 		{"workload", required_argument, NULL, 'w'}, {"entries", required_argument, NULL, 'n'},
 		{"packets", required_argument, NULL, 'p'},  {"seconds", required_argument, NULL, 's'},
 		{"seed", required_argument, NULL, 'S'},	    {"bursts", required_argument, NULL, 'b'},
-		{NULL, 0, NULL, 0},
+		{"p4", required_argument, NULL, 'P'},	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -302,9 +355,11 @@ main(int argc, char **argv)
 		case 's': seconds = strtod(optarg, NULL); break;
 		case 'S': seed = strtoull(optarg, NULL, 0); break;
 		case 'b': bursts = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'P': p4 = optarg; break;
 		default:
 			fprintf(stderr, "usage: %s --workload dpdk-vxlan|vtep-decap [--entries N] "
-					"[--packets M] [--seconds S] [--seed S] [--bursts B]\n",
+					"[--packets M] [--seconds S] [--seed S] [--bursts B] "
+					"[--p4 PROGRAM.p4]\n",
 				argv[0]);
 			return 2;
 		}
@@ -320,11 +375,27 @@ main(int argc, char **argv)
 		return 2;
 	}
 
-	struct ft_program *prog = decap ? build_vtep_decap(entries) : build_dpdk_vxlan(entries);
-	struct ft_pipeline *pipe = ft_pipeline_create(prog, NULL, &err);
+	struct ft_program *prog = p4		 ? ft_p4_load(p4, NULL, &err)
+				  : decap ? build_vtep_decap(entries)
+					  : build_dpdk_vxlan(entries);
+	struct ft_pipeline *pipe = prog ? ft_pipeline_create(prog, NULL, &err) : NULL;
+	uint32_t table = 0, action = 0;
 
 	if (pipe == NULL)
 		CHECK(-1);
+	if (p4 != NULL) {
+		int t = ft_program_find_table(prog, decap ? "fdb" : "vxlan_table");
+		int a = ft_program_find_action(prog, decap ? "to_port" : "vxlan_encap");
+
+		if (t < 0 || a < 0) {
+			fprintf(stderr, "%s: not the program of workload %s\n", p4, workload);
+			return 2;
+		}
+		table = (uint32_t)t;
+		action = (uint32_t)a;
+		if (decap)
+			vtep_setup(pipe);
+	}
 
 	/* Entries. */
 	double t0 = now_s();
@@ -334,19 +405,19 @@ main(int argc, char **argv)
 	if (txn == NULL)
 		CHECK(-1);
 	for (uint32_t i = 0; i < entries; i++) {
-		struct ft_entry e = {.key = key, .action = 0, .data = data};
+		struct ft_entry e = {.key = key, .action = action, .data = data};
 
 		if (decap) {
 			uint32_t vni = i % 4096 + 1;
 
 			key[0] = (uint8_t)(vni >> 16), key[1] = (uint8_t)(vni >> 8), key[2] = (uint8_t)vni;
 			wl_mac(seed, i, key + 3);
-			put32(data, i % 4);
+			put32(data, p4 ? i % 4 + 1 : i % 4);
 		} else {
 			wl_mac(seed, i, key);
 			encap_data(i, data);
 		}
-		CHECK(ft_txn_entry_add(txn, 0, &e, &err));
+		CHECK(ft_txn_entry_add(txn, table, &e, &err));
 	}
 	CHECK(ft_txn_commit(txn, &err));
 	double t_setup = now_s() - t0;
@@ -426,8 +497,8 @@ main(int argc, char **argv)
 	uint64_t done = bb.done, sent = bb.sent;
 	struct ft_table_stats ts;
 
-	ft_pipeline_table_stats(pipe, 0, &ts);
-	uint64_t mem = ft_pipeline_table_memory(pipe, 0);
+	ft_pipeline_table_stats(pipe, table, &ts);
+	uint64_t mem = ft_pipeline_table_memory(pipe, table);
 
 	printf("workload %s: %u entries, %u distinct packets of %u bytes, setup %.2f s "
 	       "(%.2f M entries/s)\n",
@@ -444,9 +515,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "FAIL: every packet should hit and be sent\n");
 		return 1;
 	}
-	printf("RESULT workload=%s impl=flowtwin entries=%u mpps=%.3f ns_per_pkt=%.1f "
+	printf("RESULT workload=%s impl=%s entries=%u mpps=%.3f ns_per_pkt=%.1f "
 	       "bytes_per_entry=%.1f\n",
-	       workload, entries, mpps, 1e3 / mpps, (double)mem / entries);
+	       workload, p4 ? "flowtwin-p4" : "flowtwin", entries, mpps, 1e3 / mpps,
+	       (double)mem / entries);
 	ft_worker_destroy(w);
 	ft_pkt_pool_simple_destroy(sp);
 	ft_pipeline_destroy(pipe);

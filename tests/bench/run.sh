@@ -53,13 +53,32 @@ for n in 1048576 1024; do
 	echo
 done
 
+# The same workloads on pipelines loaded from P4: dpdk_vxlan.p4 (its table
+# holds 1M entries) and the whole VTEP of vtep.p4 (its FDB holds 256K).
+swx=$(best $B/tests/bench/swx/bench_swx -- --entries 1048576 --seconds $SECONDS_EACH)
+ft=$(best $B/tests/bench/bench_model --workload dpdk-vxlan --p4 p4/dpdk_vxlan.p4 --entries 1048576 --seconds $SECONDS_EACH)
+echo "$swx"
+echo "$ft"
+echo "RATIO workload=dpdk-vxlan entries=1048576 flowtwin-p4/swx=$(echo "scale=2; $(field "$ft" mpps) / $(field "$swx" mpps)" | bc)"
+for n in 262144 1024; do
+	c=$(best $B/tests/bench/bench_model --workload vtep-decap --entries $n --seconds $SECONDS_EACH)
+	p=$(best $B/tests/bench/bench_model --workload vtep-decap --p4 p4/vtep.p4 --entries $n --seconds $SECONDS_EACH)
+	echo "$c"
+	echo "$p"
+	echo "RATIO workload=vtep-decap entries=$n vtep.p4/c=$(echo "scale=2; $(field "$p" mpps) / $(field "$c" mpps)" | bc)"
+done
+echo
+
 # Instructions per packet: callgrind counts instructions, not time, so this
 # figure does not depend on what else the machine is doing.
-for w in dpdk-vxlan vtep-decap; do
+for w in dpdk-vxlan vtep-decap dpdk-vxlan:p4/dpdk_vxlan.p4 vtep-decap:p4/vtep.p4; do
+	p4=""
+	case $w in *:*) p4="--p4 ${w#*:}"; w=${w%%:*} ;; esac
 	out=$(mktemp)
+	# shellcheck disable=SC2086
 	valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect=bench_burst \
-		$B/tests/bench/bench_model --workload $w --entries 1024 --bursts 2000 >/dev/null 2>&1
+		$B/tests/bench/bench_model --workload $w $p4 --entries 1024 --bursts 2000 >/dev/null 2>&1
 	ir=$(callgrind_annotate "$out" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
-	echo "CALLGRIND workload=$w entries=1024 instructions_per_pkt=$((ir / (2000 * 64)))"
+	echo "CALLGRIND workload=$w ${p4:+program=${p4#--p4 }} entries=1024 instructions_per_pkt=$((ir / (2000 * 64)))"
 	rm -f "$out"
 done
