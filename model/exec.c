@@ -1228,10 +1228,16 @@ run_control(struct burst *bu, enum ft_control ctl, struct pstate **all, const ui
 	struct pstate *sel_buf[FT_BURST_MAX];
 	uint16_t src_buf[FT_BURST_MAX];
 
+	if (n == 0)
+		return;
 	if (unlikely(w->trace != NULL))
 		tr_add(w->trace, TR_CONTROL, ctl, all[0]->rid, all[0]->out_port, 0, NULL, 0, NULL,
 		       0);
-	for (uint32_t k = 0; k < pipe->n_nodes[ctl]; k++) {
+	/*
+	 * Edges only go forward, so the next node to visit is the smallest one
+	 * a packet stands at: nodes no packet reaches cost nothing.
+	 */
+	for (uint32_t k = 0; k < pipe->n_nodes[ctl];) {
 		const struct ft_node *nd = &pipe->nodes[ctl][k];
 		struct pstate **sel = all;
 		const uint16_t *sel_src = src;
@@ -1248,8 +1254,6 @@ run_control(struct burst *bu, enum ft_control ctl, struct pstate **all, const ui
 					src_buf[m++] = src[i];
 				}
 		}
-		if (m == 0)
-			continue;
 		switch (nd->kind) {
 		case FT_NODE_APPLY:
 			apply_table(bu, nd, sel, sel_src, m);
@@ -1280,6 +1284,10 @@ run_control(struct burst *bu, enum ft_control ctl, struct pstate **all, const ui
 			}
 			break;
 		}
+		k = UINT32_MAX;
+		for (uint32_t i = 0; i < n; i++)
+			if (all[i]->node < k)
+				k = all[i]->node;
 	}
 }
 
