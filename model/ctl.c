@@ -1163,3 +1163,252 @@ ft_ctl_exec_file(struct ft_ctl *ctl, const char *path, ft_ctl_out_fn out, void *
 	fclose(f);
 	return rc < 0 ? rc : n;
 }
+
+/* --- Learned and aged entries, events -------------------------------------------- */
+
+/* An entry reported by ft_pipeline_learn() or _expire(), copied out of the lock. */
+struct polled {
+	uint32_t table;
+	bool learned;
+	struct ft_entry_info info; /* key, mask, data point into 'bytes' */
+	uint8_t *bytes;
+};
+
+struct poll_list {
+	const struct ft_program *prog;
+	bool learned;
+	struct polled *v;
+	uint32_t n, cap;
+	bool oom;
+};
+
+/* ft_entry_fn: copies one entry (called with the pipeline's lock held). */
+static int
+poll_collect(uint32_t table, const struct ft_entry_info *e, void *arg)
+{
+	struct poll_list *pl = arg;
+	int ks = ft_program_key_size(pl->prog, table);
+	int ds = ft_program_action_data_size(pl->prog, e->action);
+	struct polled *p;
+
+	if (ks < 0 || ds < 0)
+		return 0;
+	if (pl->n == pl->cap) {
+		uint32_t cap = pl->cap ? 2 * pl->cap : 16;
+		struct polled *v = realloc(pl->v, cap * sizeof(*v));
+
+		if (v == NULL) {
+			pl->oom = true;
+			return 0;
+		}
+		pl->v = v;
+		pl->cap = cap;
+	}
+	p = &pl->v[pl->n];
+	p->bytes = malloc(2 * (size_t)ks + (size_t)ds + 1);
+	if (p->bytes == NULL) {
+		pl->oom = true;
+		return 0;
+	}
+	p->table = table;
+	p->learned = pl->learned;
+	p->info = *e;
+	memcpy(p->bytes, e->key, (size_t)ks);
+	p->info.key = p->bytes;
+	if (e->mask != NULL) {
+		memcpy(p->bytes + ks, e->mask, (size_t)ks);
+		p->info.mask = p->bytes + ks;
+	}
+	if (e->data != NULL && ds > 0)
+		memcpy(p->bytes + 2 * ks, e->data, (size_t)ds);
+	p->info.data = ds > 0 ? p->bytes + 2 * ks : NULL;
+	pl->n++;
+	return 0;
+}
+
+/* "learned TABLE KEY... => ACTION PARAM..." or "aged TABLE KEY...". */
+static int
+poll_generic_line(struct ft_ctl *ctl, const struct polled *p, ft_ctl_out_fn out, void *arg,
+                  struct ft_error *err)
+{
+	const struct ft_program *prog = ft_pipeline_program(ctl->pipe);
+	struct ft_action_info ai;
+	struct line l = {0};
+	struct snap s = {
+	        .key = (uint8_t *)p->info.key,
+	        .mask = (uint8_t *)p->info.mask,
+	};
+	uint8_t full[FT_KEY_BYTES_MAX];
+	struct ft_table_decl d;
+	struct table t;
+	int rc;
+
+	if (ft_program_table(prog, p->table, &d) < 0)
+		return ft_error_set(err, -ENOENT, FT_ERR_TABLE, p->table, NULL, "no such table");
+	if ((rc = table_find(ctl, d.name, &t, err)) < 0)
+		return rc;
+	if (s.mask == NULL) {
+		memset(full, 0xff, sizeof(full));
+		s.mask = full;
+	}
+	line_printf(&l, "%s %s", p->learned ? "learned" : "aged", t.name);
+	line_key(&l, prog, &t, &s);
+	if (p->learned && ft_program_action(prog, p->info.action, &ai) == 0) {
+		line_printf(&l, " => %s", ai.name);
+		line_data(&l, &ai, p->info.data);
+	}
+	rc = line_flush(&l, out, arg, err);
+	free(l.s);
+	return rc;
+}
+
+int
+ft_ctl_poll(struct ft_ctl *ctl, ft_ctl_out_fn out, void *arg, struct ft_error *err)
+{
+	struct poll_list pl = {.prog = ft_pipeline_program(ctl->pipe)};
+	struct ft_error e = {0};
+	int rc, first = 0, n = 0;
+
+	pl.learned = true;
+	rc = ft_pipeline_learn(ctl->pipe, poll_collect, &pl, err);
+	if (rc >= 0) {
+		pl.learned = false;
+		rc = ft_pipeline_expire(ctl->pipe, poll_collect, &pl, err);
+	}
+	if (rc < 0 && pl.n == 0) {
+		free(pl.v);
+		return rc;
+	}
+	first = rc < 0 ? rc : 0;
+	if (pl.oom && first == 0)
+		first = ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, NULL,
+		                     "out of memory: some learned or aged entries not reported");
+	for (uint32_t i = 0; i < pl.n; i++) {
+		const struct polled *p = &pl.v[i];
+		int taken = 0;
+
+		for (uint32_t k = 0; k < ctl->n_vocabs && taken == 0; k++) {
+			const struct ft_ctl_vocab *vc = ctl->vocabs[k];
+
+			if (vc->changed == NULL)
+				continue;
+			ft_error_clear(&e);
+			taken = vc->changed(ctl, vc->arg, p->learned, p->table, &p->info, out, arg,
+			                    &e);
+			if (taken < 0 && first == 0) {
+				first = taken;
+				if (err != NULL)
+					*err = e;
+			}
+		}
+		if (taken == 0) {
+			ft_error_clear(&e);
+			rc = poll_generic_line(ctl, p, out, arg, &e);
+			if (rc < 0 && first == 0) {
+				first = rc;
+				if (err != NULL)
+					*err = e;
+			}
+		}
+		n++;
+	}
+	for (uint32_t k = 0; k < ctl->n_vocabs; k++) {
+		const struct ft_ctl_vocab *vc = ctl->vocabs[k];
+
+		if (vc->poll == NULL)
+			continue;
+		ft_error_clear(&e);
+		rc = vc->poll(ctl, vc->arg, out, arg, &e);
+		if (rc > 0)
+			n += rc;
+		else if (rc < 0 && first == 0) {
+			first = rc;
+			if (err != NULL)
+				*err = e;
+		}
+	}
+	for (uint32_t i = 0; i < pl.n; i++)
+		free(pl.v[i].bytes);
+	free(pl.v);
+	return first < 0 ? first : n;
+}
+
+/* The name of a digest's value: "vni" for meta.vni, "arp.target_proto_addr" for a field. */
+static void
+digest_item_name(const struct ft_program *prog, const struct ft_ref *ref, char *buf, size_t size)
+{
+	char name[FT_ERROR_NAME_MAX];
+
+	key_name(prog, ref, name, sizeof(name));
+	snprintf(buf, size, "%s", strncmp(name, "meta.", 5) == 0 ? name + 5 : name);
+}
+
+/* The first DIGEST operation of digest 'id' in the program (in action '*action'), or NULL. */
+static const struct ft_op *
+digest_op(const struct ft_program *prog, uint32_t id, uint32_t *action)
+{
+	struct ft_program_info pi;
+	struct ft_action_info ai;
+
+	ft_program_info(prog, &pi);
+	for (uint32_t a = 0; a < pi.n_actions; a++) {
+		if (ft_program_action(prog, a, &ai) < 0)
+			continue;
+		for (uint32_t i = 0; i < ai.n_ops; i++)
+			if (ai.ops[i].kind == FT_OP_DIGEST && ai.ops[i].id == id) {
+				*action = a;
+				return &ai.ops[i];
+			}
+	}
+	return NULL;
+}
+
+int
+ft_ctl_event_text(struct ft_ctl *ctl, const struct ft_event *ev, char *buf, size_t size)
+{
+	const struct ft_program *prog = ft_pipeline_program(ctl->pipe);
+	const char *dname = ft_program_digest_name(prog, ev->id);
+	const struct ft_op *op;
+	struct line l = {0};
+	uint32_t off = 0, action = UINT32_MAX;
+	bool known = true;
+	int rc;
+
+	for (uint32_t k = 0; k < ctl->n_vocabs; k++) {
+		const struct ft_ctl_vocab *vc = ctl->vocabs[k];
+
+		if (vc->event_text != NULL &&
+		    (rc = vc->event_text(ctl, vc->arg, ev, buf, size)) > 0)
+			return rc;
+	}
+	line_printf(&l, "digest %s", dname != NULL ? dname : "?");
+	op = digest_op(prog, ev->id, &action);
+	/* The layout is known when the values of the digest call fill the data exactly. */
+	if (op != NULL) {
+		for (uint32_t i = 0; i < op->n_list; i++)
+			off += (ft_program_ref_width(prog, action, &op->list[i]) + 7) / 8;
+		known = off == ev->len && off > 0;
+	} else {
+		known = false;
+	}
+	if (known) {
+		off = 0;
+		for (uint32_t i = 0; i < op->n_list; i++) {
+			uint32_t bits = ft_program_ref_width(prog, action, &op->list[i]);
+			char name[FT_ERROR_NAME_MAX];
+
+			digest_item_name(prog, &op->list[i], name, sizeof(name));
+			line_printf(&l, " %s=", name);
+			line_value(&l, "", ev->data + off, bits);
+			off += (bits + 7) / 8;
+		}
+	} else {
+		line_printf(&l, " data=");
+		for (uint32_t i = 0; i < ev->len && i < sizeof(ev->data); i++)
+			line_printf(&l, "%02x", ev->data[i]);
+	}
+	rc = l.oom ? snprintf(buf, size, "digest %s", dname != NULL ? dname : "?")
+	           : snprintf(buf, size, "%s", l.s != NULL ? l.s : "");
+	free(l.s);
+	return rc;
+}

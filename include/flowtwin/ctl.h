@@ -55,15 +55,19 @@
  *   table_add fdb forward 0x000064 aa:bb:cc:dd:ee:ff => 0x00000003 # handle 0 packets 2 bytes 128
  *   table_set_default fdb miss
  *
- * Vocabularies: further commands (the VTEP's fdb, neigh, port and vtep set)
- * are registered by the modules that know them; ft_ctl_exec() hands a line
- * whose first word is theirs to them.
+ * Vocabularies: further commands (the VTEP's fdb, neigh, port and vtep set,
+ * include/flowtwin/vtep.h) are registered by the modules that know them;
+ * ft_ctl_exec() hands a line whose first word is theirs to them. A
+ * vocabulary may also take what the data plane learned and aged
+ * (ft_ctl_poll()) and give digest events their text (ft_ctl_event_text()).
  *
  * Threads: a control session belongs to the pipeline's control thread.
  */
 #ifndef FLOWTWIN_CTL_H
 #define FLOWTWIN_CTL_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <flowtwin/error.h>
@@ -126,6 +130,33 @@ struct ft_ctl_vocab {
 	int (*exec)(struct ft_ctl *ctl, void *vocab_arg, int argc, char **argv,
 		    ft_ctl_out_fn out, void *out_arg, struct ft_error *err);
 	void *arg;
+	/*
+	 * Optional (NULL: none). An entry the data plane learned (learned ==
+	 * true) or that aged, after it was committed, from ft_ctl_poll();
+	 * 'entry' is borrowed for the call. It may change state through 'ctl'
+	 * (it runs outside the pipeline's lock) and write lines to 'out'.
+	 * Returns 1 if the entry is the vocabulary's (its line written), 0 if
+	 * not (the next vocabulary, or the generic line, takes it), or a
+	 * negative errno with 'err' set.
+	 */
+	int (*changed)(struct ft_ctl *ctl, void *vocab_arg, bool learned, uint32_t table,
+		       const struct ft_entry_info *entry, ft_ctl_out_fn out, void *out_arg,
+		       struct ft_error *err);
+	/*
+	 * Optional. The text of a digest event this vocabulary knows, into
+	 * 'buf' (as snprintf() does), or 0 if it is not its own. Returns the
+	 * length written (or needed).
+	 */
+	int (*event_text)(struct ft_ctl *ctl, void *vocab_arg, const struct ft_event *ev,
+			  char *buf, size_t size);
+	/*
+	 * Optional. Called by ft_ctl_poll() after the learned and aged entries,
+	 * for the vocabulary's own timers (the VTEP's `nud reachable`
+	 * neighbours). Returns the number of things that expired (each with its
+	 * line written) or a negative errno with 'err' set.
+	 */
+	int (*poll)(struct ft_ctl *ctl, void *vocab_arg, ft_ctl_out_fn out, void *out_arg,
+		    struct ft_error *err);
 };
 
 /*
@@ -134,6 +165,32 @@ struct ft_ctl_vocab {
  * command or another vocabulary's, or -ENOMEM.
  */
 int ft_ctl_add_vocab(struct ft_ctl *ctl, const struct ft_ctl_vocab *vocab);
+
+/*
+ * Commits what the data plane learned (ft_pipeline_learn()) and deletes what
+ * aged (ft_pipeline_expire()), collecting the entries under the pipeline's
+ * lock and, after it is released, handing each to the vocabularies'
+ * 'changed' hooks in the order they were added. An entry no vocabulary takes
+ * gets a generic line: "learned TABLE KEY... => ACTION PARAM..." (the key in
+ * table_add syntax) or "aged TABLE KEY...". Then each vocabulary's 'poll'
+ * hook runs. Output goes to 'out' (may be NULL). Returns the number of
+ * entries learned + aged (+ what the 'poll' hooks expired), or a negative
+ * errno: -EBUSY when a transaction is open (nothing is lost: learned entries
+ * stay queued, aged ones stay in their tables), or the first error of a hook
+ * (the other entries are still handed on).
+ */
+int ft_ctl_poll(struct ft_ctl *ctl, ft_ctl_out_fn out, void *arg, struct ft_error *err);
+
+/*
+ * One line of text for a digest event 'ev' ('ev' is borrowed): the text of
+ * the first vocabulary whose 'event_text' knows it, else "digest NAME
+ * FIELD=VALUE ..." with the fields named as the program's digest call lists
+ * them ("vni=0x000064 dst_mac=02:00:00:00:00:05": metadata without its
+ * "meta." prefix, header fields as "arp.target_proto_addr") and values as
+ * ft_ctl_format_value() writes them, or "digest NAME data=HEX" when the
+ * layout is unknown. Returns what snprintf() would.
+ */
+int ft_ctl_event_text(struct ft_ctl *ctl, const struct ft_event *ev, char *buf, size_t size);
 
 /*
  * Parses 'text' as a value of 'bits' bits (1 .. FT_FIELD_BITS_MAX) into
