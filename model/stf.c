@@ -58,6 +58,21 @@ struct output {
 	bool done;
 };
 
+/* An event: a digest (its text and its raw form) or a line of ft_ctl_poll(). */
+struct event {
+	uint32_t line; /* of the packet or wait line that caused it */
+	char *text;    /* ft_ctl_event_text(), or the poll line; NULL: none */
+	char *raw;     /* "DIGEST HEX"; NULL for a poll line */
+	bool done;
+};
+
+/* expect_event TEXT */
+struct expect_event {
+	uint32_t line;
+	char *text; /* words separated by one space */
+	bool done;
+};
+
 /* An entry that 'add ... = NAME' named, to find its counters again. */
 struct named {
 	char *name;
@@ -89,6 +104,13 @@ struct stf {
 	uint32_t n_outputs, cap_outputs;
 	struct named *named;
 	uint32_t n_named, cap_named;
+	struct event *events;
+	uint32_t n_events, cap_events;
+	struct expect_event *xevents;
+	uint32_t n_xevents, cap_xevents;
+	bool check_events; /* an expect_event or no_event line was seen */
+	int poll_rc;       /* of poll_line() */
+	const struct ft_stf_options *opts;
 };
 
 /* --- Messages -------------------------------------------------------------- */
@@ -924,6 +946,65 @@ record_output(struct stf *s, uint32_t port, const struct ft_pkt *pkt)
 	return 0;
 }
 
+/* Collapses runs of white space in 'p' to one space and trims both ends, in place. */
+static void
+squeeze(char *p)
+{
+	char *d = p, *q = skip_space(p);
+
+	while (*q) {
+		if (isspace((unsigned char)*q)) {
+			q = skip_space(q);
+			if (*q)
+				*d++ = ' ';
+			continue;
+		}
+		*d++ = *q++;
+	}
+	*d = '\0';
+}
+
+/* Keeps an event (taking 'text' and 'raw', either may be NULL) and prints it. */
+static int
+record_event(struct stf *s, char *text, char *raw)
+{
+	struct event *e;
+
+	if (!(s->events = grow(s->events, &s->cap_events, s->n_events, sizeof(*s->events)))) {
+		free(text);
+		free(raw);
+		return bad(s, -ENOMEM, "out of memory");
+	}
+	e = &s->events[s->n_events++];
+	*e = (struct event){.line = s->line, .text = text, .raw = raw};
+	if (text)
+		squeeze(text);
+	s->res.events++;
+	say(s, "event %s", text ? text : raw ? raw : "?");
+	return 0;
+}
+
+/* A digest: its text through the control session when it knows it, and "DIGEST HEX". */
+static int
+record_digest(struct stf *s, const struct ft_event *ev)
+{
+	const char *dname = ft_program_digest_name(s->prog, ev->id);
+	char *hex = hex_dup(ev->data, ev->len < sizeof(ev->data) ? ev->len : sizeof(ev->data));
+	char *raw = NULL, *text = NULL, buf[512];
+
+	if (hex == NULL || asprintf(&raw, "%s %s", dname ? dname : "?", hex) < 0) {
+		free(hex);
+		return bad(s, -ENOMEM, "out of memory");
+	}
+	free(hex);
+	if (s->ctl != NULL && ft_ctl_event_text(s->ctl, ev, buf, sizeof(buf)) >= 0 && buf[0] != '\0' &&
+	    (text = strdup(buf)) == NULL) {
+		free(raw);
+		return bad(s, -ENOMEM, "out of memory");
+	}
+	return record_event(s, text, raw);
+}
+
 /* packet PORT HEX... */
 static int
 cmd_packet(struct stf *s, char *p)
@@ -970,16 +1051,8 @@ cmd_packet(struct stf *s, char *p)
 		if (br->tx[t].pkt != &in)
 			s->pool.free(s->pool.arg, br->tx[t].pkt);
 	}
-	for (uint32_t i = 0; i < br->n_events && rc == 0; i++) {
-		const struct ft_event *ev = &br->events[i];
-		const char *dname = ft_program_digest_name(s->prog, ev->id);
-		char *hex =
-		        hex_dup(ev->data, ev->len < sizeof(ev->data) ? ev->len : sizeof(ev->data));
-
-		s->res.events++;
-		say(s, "event %s %s", dname ? dname : "?", hex ? hex : "");
-		free(hex);
-	}
+	for (uint32_t i = 0; i < br->n_events && rc == 0; i++)
+		rc = record_digest(s, &br->events[i]);
 out:
 	free(buf);
 	free(digits);
@@ -1159,6 +1232,24 @@ cmd_check_counter(struct stf *s, char *p)
 	return 0;
 }
 
+/* Receives the lines of ft_ctl_poll(): each is an event. */
+static void
+poll_line(void *arg, const char *line)
+{
+	struct stf *s = arg;
+	const char *t = line;
+	char *text;
+
+	if (strncmp(t, "event ", 6) == 0)
+		t += 6;
+	if (s->poll_rc < 0)
+		return;
+	if ((text = strdup(t)) == NULL)
+		s->poll_rc = bad(s, -ENOMEM, "out of memory");
+	else
+		s->poll_rc = record_event(s, text, NULL);
+}
+
 static int
 cmd_wait(struct stf *s, char *p)
 {
@@ -1167,8 +1258,67 @@ cmd_wait(struct stf *s, char *p)
 
 	if (next_word(&p) != NULL)
 		return bad(s, -EINVAL, "wait takes no arguments");
-	if ((rc = ft_pipeline_learn(s->pipe, NULL, NULL, &perr)) < 0)
+	ft_error_clear(&perr);
+	if (s->ctl != NULL) {
+		s->poll_rc = 0;
+		if ((rc = ft_ctl_poll(s->ctl, poll_line, s, &perr)) < 0)
+			return bad_from(s, rc, &perr);
+		return s->poll_rc;
+	}
+	if ((rc = ft_pipeline_learn(s->pipe, NULL, NULL, &perr)) < 0 ||
+	    (rc = ft_pipeline_expire(s->pipe, NULL, NULL, &perr)) < 0)
 		return bad_from(s, rc, &perr);
+	return 0;
+}
+
+/* advance SECONDS | advance MILLISECONDSms */
+static int
+cmd_advance(struct stf *s, char *p)
+{
+	char *w = next_word(&p);
+	bool msec = false;
+	uint64_t v, ms;
+	size_t n;
+	int rc;
+
+	if (w == NULL || next_word(&p) != NULL)
+		return bad(s, -EINVAL, "advance: expected SECONDS or MILLISECONDSms");
+	n = strlen(w);
+	if (n > 2 && strcmp(w + n - 2, "ms") == 0)
+		msec = true, w[n - 2] = '\0';
+	else if (n > 1 && w[n - 1] == 's')
+		w[n - 1] = '\0';
+	if (!isdigit((unsigned char)w[0]))
+		return bad(s, -EINVAL, "advance: bad time '%s'", w);
+	if ((rc = u64_parse(s, w, 40, &v, "advance")))
+		return rc;
+	ms = msec ? v : v * 1000;
+	if (s->opts == NULL || s->opts->advance == NULL)
+		return bad(s, -ENOTSUP, "advance: the pipeline's clock cannot be moved here");
+	s->opts->advance(s->opts->clock_arg, ms);
+	return 0;
+}
+
+/* expect_event TEXT... */
+static int
+cmd_expect_event(struct stf *s, char *p)
+{
+	struct expect_event *x;
+	char *text;
+
+	squeeze(p);
+	if (*p == '\0')
+		return bad(s, -EINVAL, "expect_event: missing text");
+	if ((text = strdup(p)) == NULL)
+		return bad(s, -ENOMEM, "out of memory");
+	if (!(s->xevents = grow(s->xevents, &s->cap_xevents, s->n_xevents, sizeof(*s->xevents)))) {
+		free(text);
+		return bad(s, -ENOMEM, "out of memory");
+	}
+	x = &s->xevents[s->n_xevents++];
+	*x = (struct expect_event){.line = s->line, .text = text};
+	s->check_events = true;
+	s->res.expects++;
 	return 0;
 }
 
@@ -1313,6 +1463,42 @@ check(struct stf *s)
 	}
 }
 
+/* Compares expect_event lines with the events, in order (see stf.h). */
+static void
+check_events(struct stf *s)
+{
+	uint32_t j = 0;
+
+	if (!s->check_events)
+		return;
+	for (uint32_t i = 0; i < s->n_xevents; i++) {
+		struct expect_event *x = &s->xevents[i];
+		struct event *e;
+
+		if (j == s->n_events) {
+			say(s, "%s:%u: expected event '%s', no event", s->name, x->line, x->text);
+			s->res.failures++;
+			continue;
+		}
+		e = &s->events[j++];
+		e->done = true;
+		if ((e->text && strcmp(e->text, x->text) == 0) ||
+		    (e->raw && strcmp(e->raw, x->text) == 0)) {
+			s->res.matched++;
+			continue;
+		}
+		say(s, "%s:%u: expected event '%s', got '%s'", s->name, x->line, x->text,
+		    e->text ? e->text : e->raw);
+		s->res.failures++;
+	}
+	for (; j < s->n_events; j++) {
+		struct event *e = &s->events[j];
+
+		say(s, "%s:%u: unexpected event '%s'", s->name, e->line, e->text ? e->text : e->raw);
+		s->res.failures++;
+	}
+}
+
 /* --- Running --------------------------------------------------------------- */
 
 static int
@@ -1352,6 +1538,14 @@ run_line(struct stf *s, char *line)
 		return next_word(&p) ? bad(s, -EINVAL, "no_packet takes no arguments") : 0;
 	if (strcasecmp(cmd, "wait") == 0)
 		return cmd_wait(s, p);
+	if (strcasecmp(cmd, "advance") == 0)
+		return cmd_advance(s, p);
+	if (strcasecmp(cmd, "expect_event") == 0)
+		return cmd_expect_event(s, p);
+	if (strcasecmp(cmd, "no_event") == 0) {
+		s->check_events = true;
+		return next_word(&p) ? bad(s, -EINVAL, "no_event takes no arguments") : 0;
+	}
 	if (strcasecmp(cmd, "check_counter") == 0)
 		return cmd_check_counter(s, p);
 	if (s->ctl == NULL)
@@ -1375,6 +1569,14 @@ stf_free(struct stf *s)
 	for (uint32_t i = 0; i < s->n_named; i++)
 		free(s->named[i].name);
 	free(s->named);
+	for (uint32_t i = 0; i < s->n_events; i++) {
+		free(s->events[i].text);
+		free(s->events[i].raw);
+	}
+	free(s->events);
+	for (uint32_t i = 0; i < s->n_xevents; i++)
+		free(s->xevents[i].text);
+	free(s->xevents);
 	ft_worker_destroy(s->w);
 	ft_pkt_pool_simple_destroy(s->sp);
 	free(s->br);
@@ -1384,8 +1586,18 @@ int
 ft_stf_run_text(struct ft_pipeline *pipe, struct ft_ctl *ctl, const char *name, const char *text,
                 ft_ctl_out_fn out, void *arg, struct ft_stf_result *res, struct ft_error *err)
 {
+	return ft_stf_run_text_opts(pipe, ctl, NULL, name, text, out, arg, res, err);
+}
+
+int
+ft_stf_run_text_opts(struct ft_pipeline *pipe, struct ft_ctl *ctl,
+                     const struct ft_stf_options *opts, const char *name, const char *text,
+                     ft_ctl_out_fn out, void *arg, struct ft_stf_result *res,
+                     struct ft_error *err)
+{
 	struct stf s = {.pipe = pipe,
 	                .ctl = ctl,
+	                .opts = opts,
 	                .name = name ? name : "stf",
 	                .out = out,
 	                .arg = arg,
@@ -1434,6 +1646,7 @@ ft_stf_run_text(struct ft_pipeline *pipe, struct ft_ctl *ctl, const char *name, 
 	}
 	if (rc == 0) {
 		check(&s);
+		check_events(&s);
 		rc = (int)s.res.failures;
 	}
 out:
@@ -1447,6 +1660,14 @@ out:
 int
 ft_stf_run(struct ft_pipeline *pipe, struct ft_ctl *ctl, const char *path, ft_ctl_out_fn out,
            void *arg, struct ft_stf_result *res, struct ft_error *err)
+{
+	return ft_stf_run_opts(pipe, ctl, NULL, path, out, arg, res, err);
+}
+
+int
+ft_stf_run_opts(struct ft_pipeline *pipe, struct ft_ctl *ctl, const struct ft_stf_options *opts,
+                const char *path, ft_ctl_out_fn out, void *arg, struct ft_stf_result *res,
+                struct ft_error *err)
 {
 	struct stf s = {.name = path ? path : "stf", .err = err};
 	char *text = NULL;
@@ -1487,7 +1708,7 @@ ft_stf_run(struct ft_pipeline *pipe, struct ft_ctl *ctl, const char *path, ft_ct
 		rc = bad(&s, -EINVAL, "not a text file");
 		goto close;
 	}
-	rc = ft_stf_run_text(pipe, ctl, path, text, out, arg, res, err);
+	rc = ft_stf_run_text_opts(pipe, ctl, opts, path, text, out, arg, res, err);
 close:
 	fclose(f);
 	free(text);

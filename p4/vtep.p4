@@ -116,7 +116,7 @@ struct headers_t {
 	vxlan_h    vxlan;
 	/* The frame inside the tunnel. */
 	ethernet_h inner_ethernet;
-	vlan_h     inner_vlan; /* never parsed: the tag pushed on a decapsulated frame */
+	vlan_h     inner_vlan; /* unused: never parsed, never made valid */
 	arp_h      inner_arp;
 	ipv4_h     inner_ipv4;
 }
@@ -879,16 +879,6 @@ control VtepCopyImpl(inout headers_t hdr,
 		hdr.ethernet.ether_type = 0x8100;
 	}
 
-	/* The same, for a frame that came out of a tunnel. */
-	action push_inner_vlan() {
-		hdr.inner_vlan.setValid();
-		hdr.inner_vlan.pcp = 0;
-		hdr.inner_vlan.dei = 0;
-		hdr.inner_vlan.vid = meta.out_vid;
-		hdr.inner_vlan.ether_type = hdr.inner_ethernet.ether_type;
-		hdr.inner_ethernet.ether_type = 0x8100;
-	}
-
 	apply {
 		if (copy.rid != 0) {
 			remote_vtep.apply();
@@ -919,12 +909,13 @@ control VtepCopyImpl(inout headers_t hdr,
 				drop_hairpin();
 			} else {
 				port_vlan_out.apply();
+				/*
+				 * The copy control sees the packet parsed again
+				 * (p4/flowtwin.p4): a decapsulated frame is
+				 * hdr.ethernet here too.
+				 */
 				if (meta.out_vid != 0) {
-					if (meta.from_tunnel == 1) {
-						push_inner_vlan();
-					} else {
-						push_vlan();
-					}
+					push_vlan();
 				}
 			}
 		}

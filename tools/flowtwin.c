@@ -24,6 +24,7 @@
 #include <flowtwin/program.h>
 #include <flowtwin/stf.h>
 #include <flowtwin/trace.h>
+#include <flowtwin/vtep.h>
 
 #include "example_vtep.h"
 
@@ -438,6 +439,7 @@ cmd_trace(int argc, char **argv)
 	struct ft_pkt_pool_simple *sp = NULL;
 	struct ft_worker *w = NULL;
 	struct ft_trace *trace = NULL;
+	struct ft_vtep *vtep = NULL;
 	static struct ft_burst_result res;
 	static uint8_t bytes[FT_PKT_HEADROOM + 9216];
 	struct ft_pkt pkt;
@@ -451,6 +453,12 @@ cmd_trace(int argc, char **argv)
 		goto out;
 	}
 	ctl = ft_ctl_create(pipe);
+	/* The VTEP's commands, when the program is vtep.p4 (-ENOTSUP otherwise: ignored). */
+	if (ctl != NULL && ft_vtep_attach(ctl, &vtep, &err) < 0 && err.code != -ENOTSUP) {
+		fail(path, &err);
+		goto out;
+	}
+	ft_error_clear(&err);
 	if (ctl == NULL || (entries && ft_ctl_exec_file(ctl, entries, print_line, stdout,
 							&err) < 0)) {
 		fail(entries ? entries : "out of memory", &err);
@@ -478,12 +486,20 @@ out:
 	ft_worker_destroy(w);
 	ft_pkt_pool_simple_destroy(sp);
 	ft_ctl_destroy(ctl);
+	ft_vtep_destroy(vtep);
 	ft_pipeline_destroy(pipe);
 	return rc;
 }
 
-/* The clock of 'flowtwin stf': it moves only when a 'sleep' line says so. */
+/* The clock of 'flowtwin stf': it moves only when an 'advance' line says so. */
 static uint64_t stf_now_ms;
+
+static void
+stf_advance(void *arg, uint64_t ms)
+{
+	(void)arg;
+	stf_now_ms += ms;
+}
 
 static uint64_t
 stf_clock(void *arg)
@@ -496,9 +512,11 @@ static int
 cmd_stf(int argc, char **argv)
 {
 	struct ft_pipeline_params params = {.clock = stf_clock};
+	struct ft_stf_options opts = {.advance = stf_advance};
 	struct ft_stf_result res = {0};
 	struct ft_error err = {0};
 	struct ft_pipeline *pipe;
+	struct ft_vtep *vtep = NULL;
 	struct ft_ctl *ctl;
 	int rc;
 
@@ -514,13 +532,22 @@ cmd_stf(int argc, char **argv)
 		ft_pipeline_destroy(pipe);
 		return 1;
 	}
-	rc = ft_stf_run(pipe, ctl, argv[3], print_line, stdout, &res, &err);
+	/* The VTEP's commands, when the program is vtep.p4 (-ENOTSUP otherwise: ignored). */
+	if (ft_vtep_attach(ctl, &vtep, &err) < 0 && err.code != -ENOTSUP) {
+		fail(argv[2], &err);
+		ft_ctl_destroy(ctl);
+		ft_pipeline_destroy(pipe);
+		return 1;
+	}
+	ft_error_clear(&err);
+	rc = ft_stf_run_opts(pipe, ctl, &opts, argv[3], print_line, stdout, &res, &err);
 	if (rc < 0)
 		fail(argv[3], &err);
 	else
 		printf("%s: %u packets, %u expects, %u matched, %u failures\n", argv[3], res.packets,
 		       res.expects, res.matched, res.failures);
 	ft_ctl_destroy(ctl);
+	ft_vtep_destroy(vtep);
 	ft_pipeline_destroy(pipe);
 	return rc == 0 ? 0 : 1;
 }

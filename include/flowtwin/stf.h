@@ -40,9 +40,28 @@
  *	p4c's "expect no packet". Every packet that no expect claims fails
  *	the run anyway, so this only documents the intent.
  *   wait
- *	Commits the entries the data plane asked to learn
- *	(ft_pipeline_learn()). Packets run synchronously, so nothing else is
- *	left to wait for.
+ *	With a control session: ft_ctl_poll(), which commits the entries the
+ *	data plane asked to learn, deletes those idle past their table's
+ *	timeout, and runs the vocabularies' timers; each line it writes
+ *	("learned vni 100 mac ... dst 10.0.0.2", "aged ...") is an event (a
+ *	leading "event " is dropped). Without one: ft_pipeline_learn() and
+ *	ft_pipeline_expire(), silently. Packets run synchronously, so nothing
+ *	else is left to wait for.
+ *   advance SECONDS | advance MILLISECONDSms
+ *	(flowtwin extension) Moves the pipeline's clock forward, through the
+ *	options' 'advance' hook (ft_stf_run_opts()); an error (-ENOTSUP)
+ *	without one. Nothing expires until the next 'wait'.
+ *   expect_event TEXT...
+ *	(flowtwin extension) Expects the next event, in the order events
+ *	happen, to read TEXT (runs of white space count as one space). An
+ *	event is a digest raised by a packet or a line of 'wait'. A digest
+ *	matches either its text (ft_ctl_event_text(), e.g. "l2miss vni 100
+ *	mac 02:00:00:00:00:05") or its raw form "DIGEST HEX" (the digest's
+ *	name in the program and its data in hex, e.g. "l2miss_digest
+ *	00006402000000000500000001").
+ *   no_event
+ *	(flowtwin extension) Turns event checking on without expecting one:
+ *	documents that the file raises no event beyond its expect_event lines.
  *   check_counter NAME(INDEX) [packets|bytes OP NUMBER]
  *	Checks cell INDEX of indexed counter array NAME, or with INDEX $ENTRY
  *	(or ENTRY), the counters of the entry that 'add ... = ENTRY' named
@@ -68,8 +87,16 @@
  * (or of the packet line that caused the output), the port, and the bytes
  * expected and received in hex.
  *
- * Digests raised by a packet are written to 'out' as they happen, as
- * "event DIGEST HEX", where HEX is the digest data.
+ * Events. Every event is written to 'out' as it happens, as "event TEXT"
+ * (a digest's text, or its raw form when there is no control session or it
+ * has no text). In a file with at least one expect_event or no_event line,
+ * events are checked when the file ends, as packets are: the n-th
+ * expect_event against the n-th event, wherever the lines stand. Each of
+ * these is one failure: an event whose text is not the expected one ("expected
+ * event 'A', got 'B'", at the expect_event's line), an expect_event with no
+ * event left ("expected event 'A', no event"), and an event that no
+ * expect_event claims ("unexpected event 'B'", at the line of the packet or
+ * wait that caused it). A file with neither line only prints its events.
  *
  * Threads: the runner is a control-thread caller (pipeline.h). It creates
  * its own worker, with a packet pool so that replication and mirroring make
@@ -98,11 +125,21 @@ struct ft_stf_result {
 	uint32_t commands; /* add, setdefault, remove and ft_ctl_exec() lines */
 	uint32_t packets;  /* 'packet' lines run */
 	uint32_t outputs;  /* packets sent by the pipeline, copies included */
-	uint32_t events;   /* digests raised */
-	uint32_t expects;  /* 'expect' lines */
+	uint32_t events;   /* events: digests raised and lines of 'wait' */
+	uint32_t expects;  /* 'expect' and 'expect_event' lines */
 	uint32_t matched;  /* expects met */
 	uint32_t counters; /* check_counter lines that held */
 	uint32_t failures; /* the failures written to 'out' (see the top of this file) */
+};
+
+/* What a run may do beyond the file (ft_stf_run_opts()). */
+struct ft_stf_options {
+	/*
+	 * Moves the clock of the pipeline (ft_pipeline_params.clock) forward by
+	 * 'ms', for 'advance'. NULL: 'advance' fails with -ENOTSUP.
+	 */
+	void (*advance)(void *clock_arg, uint64_t ms);
+	void *clock_arg;
 };
 
 /*
@@ -130,6 +167,15 @@ int ft_stf_run(struct ft_pipeline *pipe, struct ft_ctl *ctl, const char *path, f
 int ft_stf_run_text(struct ft_pipeline *pipe, struct ft_ctl *ctl, const char *name,
                     const char *text, ft_ctl_out_fn out, void *arg, struct ft_stf_result *res,
                     struct ft_error *err);
+
+/* As ft_stf_run() and ft_stf_run_text(), with 'opts' (may be NULL: none, borrowed). */
+int ft_stf_run_opts(struct ft_pipeline *pipe, struct ft_ctl *ctl, const struct ft_stf_options *opts,
+                    const char *path, ft_ctl_out_fn out, void *arg, struct ft_stf_result *res,
+                    struct ft_error *err);
+int ft_stf_run_text_opts(struct ft_pipeline *pipe, struct ft_ctl *ctl,
+                         const struct ft_stf_options *opts, const char *name, const char *text,
+                         ft_ctl_out_fn out, void *arg, struct ft_stf_result *res,
+                         struct ft_error *err);
 
 #ifdef __cplusplus
 }

@@ -554,8 +554,21 @@ test_events(void **state)
 				"add port_t std.in_port:8 nop()\n"
 				"packet 9 " FRAME("9") "\n"
 				"packet 8 " FRAME("9") "\n"), 0);
-	assert_out(r, "event seen 000000000099\n");
+	assert_out(r, "event digest seen ethernet.src_addr=00:00:00:00:00:99\n");
 	assert_int_equal(r->res.events, 1);
+
+	/* expect_event: the text or the raw form; a wrong, missing or extra event fails. */
+	assert_int_equal(run(r, "packet 9 " FRAME("9") "\n"
+				"expect_event digest  seen ethernet.src_addr=00:00:00:00:00:99\n"
+				"packet 9 " FRAME("9") "\n"
+				"expect_event seen 000000000099\n"), 0);
+	assert_int_equal(r->res.matched, 2);
+	assert_int_equal(run(r, "packet 9 " FRAME("9") "\n"
+				"expect_event seen 000000000098\n"
+				"expect_event seen 000000000099\n"), 2);
+	assert_int_equal(run(r, "no_event\npacket 9 " FRAME("9") "\n"), 1);
+	/* advance needs the options' clock hook. */
+	assert_int_equal(run(r, "advance 5\n"), -ENOTSUP);
 }
 
 static int
