@@ -128,7 +128,6 @@ struct act {
 struct tbl {
 	const struct p4_decl *d;
 	uint32_t id;
-	bool add_on_miss;
 };
 
 /* An extern instance of a control. */
@@ -173,7 +172,6 @@ struct lw {
 	uint32_t n_temps;
 	uint16_t vxlan_ports[FT_PARSE_VXLAN_PORTS_MAX];
 	uint32_t n_vxlan_ports;
-	uint32_t n_synth; /* actions made of apply-block statements */
 
 	/* Memory to free at the end: lists handed to the builder, names. */
 	void **mem;
@@ -189,7 +187,6 @@ struct lw {
 /* Where a name is looked up: a control (or parser), maybe inside an action. */
 struct scope {
 	const struct p4_decl *ctl;
-	enum ft_control ir_ctl;
 	const struct p4_decl *action;
 	struct local *locals; /* action-local variables */
 };
@@ -1416,15 +1413,15 @@ operand(struct abuild *ab, const struct val *v, uint32_t w, const struct p4_loc 
 static void
 check_width(struct abuild *ab, const struct val *v, uint32_t w, const struct p4_loc *loc)
 {
-	char a[32], b[32];
+	char a[32];
 
-	if (v->k == V_CONST && (v->ty.k == T_INT))
+	if (v->k == V_CONST && v->ty.k == T_INT)
 		return;
 	if (v->ty.k == T_HDR || v->ty.k == T_STRUCT)
 		invalid(ab->lw, loc, "a header or struct is not a number");
 	if (v->ty.w != w)
 		invalid(ab->lw, loc, "type mismatch: %s where bit<%u> is expected",
-			ty_name(&v->ty, a, sizeof(a)), (snprintf(b, sizeof(b), "%u", w), w));
+			ty_name(&v->ty, a, sizeof(a)), w);
 }
 
 /* The width of 'e' if it has one without context; 0 for an untyped constant. */
@@ -1681,8 +1678,7 @@ ext_of(struct lw *lw, const struct p4_decl *d)
 	return NULL;
 }
 
-static uint32_t act_lower(struct lw *lw, const struct p4_decl *ctl, const struct p4_decl *d,
-			  const struct p4_loc *loc);
+static uint32_t act_lower(struct lw *lw, const struct p4_decl *ctl, const struct p4_decl *d);
 
 static bool
 lower_value_call(struct abuild *ab, const struct p4_expr *e, struct ft_ref dst, uint32_t w)
@@ -1825,7 +1821,7 @@ lower_call_stmt(struct abuild *ab, const struct p4_expr *e)
 				invalid(lw, &e->loc, "add_entry(\"action\", {params}, profile)");
 			if (find_action_by_name(lw, ab->sc->ctl, a0->name, &ad) < 0)
 				invalid(lw, &a0->loc, "no action '%s'", a0->name);
-			op.id = act_lower(lw, ab->sc->ctl, ad, &a0->loc);
+			op.id = act_lower(lw, ab->sc->ctl, ad);
 			op.n_list = lower_list(ab, a0->next, NULL, (struct ft_ref **)&op.list);
 			emit(ab, op);
 		} else if (strcmp(n, "verify") == 0 || strcmp(n, "recirculate") == 0 ||
@@ -2017,8 +2013,7 @@ ir_name(struct lw *lw, const struct p4_decl *ctl, const struct p4_decl *d)
 
 /* Translates action 'd' of control 'ctl' once; returns its IR id. */
 static uint32_t
-act_lower(struct lw *lw, const struct p4_decl *ctl, const struct p4_decl *d,
-	  const struct p4_loc *loc)
+act_lower(struct lw *lw, const struct p4_decl *ctl, const struct p4_decl *d)
 {
 	struct ft_param_decl params[32];
 	struct scope sc = {.ctl = ctl, .action = d};
@@ -2026,7 +2021,6 @@ act_lower(struct lw *lw, const struct p4_decl *ctl, const struct p4_decl *d,
 	uint32_t n = 0;
 	struct act *a;
 
-	(void)loc;
 	if (local_find(ctl, d->name) != d)
 		ctl = NULL; /* a top-level action: the same for every control */
 	for (uint32_t i = 0; i < lw->n_acts; i++)
@@ -2157,7 +2151,7 @@ tbl_lower(struct lw *lw, const struct scope *sc, const struct p4_decl *t)
 						    "supported");
 				if (td.n_actions == 31)
 					unsupported(lw, &a->loc, "more than 31 actions in a table");
-				acts[td.n_actions].action = act_lower(lw, ctl, ad, &a->loc);
+				acts[td.n_actions].action = act_lower(lw, ctl, ad);
 				acts[td.n_actions].scope =
 					has_annot(a->annots, "tableonly")     ? FT_SCOPE_TABLE_ONLY
 					: has_annot(a->annots, "defaultonly") ? FT_SCOPE_DEFAULT_ONLY
@@ -2227,14 +2221,14 @@ tbl_lower(struct lw *lw, const struct scope *sc, const struct p4_decl *t)
 		uint32_t id;
 
 		def = top_find(lw, "NoAction");
-		id = act_lower(lw, NULL, def, &t->loc);
+		id = act_lower(lw, NULL, def);
 		uint32_t i;
 		for (i = 0; i < td.n_actions && acts[i].action != id; i++)
 			;
 		if (i == td.n_actions)
 			acts[td.n_actions++] = (struct ft_table_action){id, FT_SCOPE_DEFAULT_ONLY};
 	}
-	td.default_action = act_lower(lw, ctl, def, &t->loc);
+	td.default_action = act_lower(lw, ctl, def);
 	for (uint32_t i = 0; i <= td.n_actions; i++) {
 		if (i == td.n_actions)
 			invalid(lw, &t->loc, "table %s: its default action %s is not in its "
@@ -2246,7 +2240,6 @@ tbl_lower(struct lw *lw, const struct scope *sc, const struct p4_decl *t)
 	td.actions = acts;
 	tb = grow(lw, &lw->tbls, lw->n_tbls, sizeof(*tb));
 	tb->d = t;
-	tb->add_on_miss = td.add_on_miss;
 	tb->id = (uint32_t)ir(lw, ft_program_add_table(lw->prog, &td, lw->err), &t->loc);
 	return lw->tbls[lw->n_tbls++].id;
 }
@@ -2409,7 +2402,6 @@ run_flush(struct cbuild *cb)
 	id = abuild_finish(&ab, lw_printf(lw, "%s@%u:%u", cb->sc.ctl->name, cb->run[0]->loc.line,
 						 cb->run[0]->loc.col),
 			   NULL, 0, &cb->run[0]->loc);
-	lw->n_synth++;
 	cb->n_run = 0;
 	hole_add(cb, node_add(cb, (struct ft_node){.kind = FT_NODE_RUN, .action = id}), -1);
 }
@@ -2650,7 +2642,7 @@ ctl_switch(struct cbuild *cb, const struct p4_stmt *s)
 			labels[n_labels++] = (struct hole){node, -1};
 		} else {
 			const struct p4_decl *ad = action_ref(lw, cb->sc.ctl, sc->label, &sc->loc);
-			uint32_t id = act_lower(lw, cb->sc.ctl, ad, &sc->loc);
+			uint32_t id = act_lower(lw, cb->sc.ctl, ad);
 
 			for (uint32_t i = 0; i < k; i++)
 				if (on[i].action == id)
@@ -2715,7 +2707,7 @@ ctl_stmt(struct cbuild *cb, const struct p4_stmt *s)
 				struct ft_node n = {.kind = FT_NODE_RUN};
 
 				run_flush(cb);
-				n.action = act_lower(lw, cb->sc.ctl, ad, &s->loc);
+				n.action = act_lower(lw, cb->sc.ctl, ad);
 				hole_add(cb, node_add(cb, n), -1);
 				return;
 			}
@@ -2739,7 +2731,7 @@ static void
 ctl_lower(struct lw *lw, const struct p4_decl *ctl, enum ft_control which,
 	  const struct p4_stmt *first, const struct p4_decl *first_scope)
 {
-	struct cbuild cb = {.lw = lw, .sc = {.ctl = ctl, .ir_ctl = which}};
+	struct cbuild cb = {.lw = lw, .sc = {.ctl = ctl}};
 	int rc = 0;
 
 	cb.nodes_slot = slot_get(lw);
@@ -2748,7 +2740,7 @@ ctl_lower(struct lw *lw, const struct p4_decl *ctl, enum ft_control which,
 	cb.run_slot = slot_get(lw);
 	if (first != NULL) {
 		/* The parser's prologue: assignments of its start state. */
-		struct scope psc = {.ctl = first_scope, .ir_ctl = which};
+		struct scope psc = {.ctl = first_scope};
 		struct abuild ab;
 		uint32_t id;
 
@@ -2765,7 +2757,7 @@ ctl_lower(struct lw *lw, const struct p4_decl *ctl, enum ft_control which,
 	/* Every action and table, used or not, in the order declared. */
 	for (const struct p4_decl *d = ctl->locals; d != NULL; d = d->next)
 		if (d->kind == P4_DECL_ACTION)
-			act_lower(lw, ctl, d, &d->loc);
+			act_lower(lw, ctl, d);
 		else if (d->kind == P4_DECL_TABLE)
 			tbl_lower(lw, &cb.sc, d);
 	ctl_stmts(&cb, ctl->body->stmts);
