@@ -151,6 +151,7 @@ struct lw {
 	struct ft_error *err;
 	jmp_buf fail;
 	const struct p4_program *ast;
+	struct p4_loc start; /* line 1 of the main file, for what has no place */
 	struct ft_program *prog;
 
 	const struct p4_decl *parser, *ingress, *copy, *deparser;
@@ -2823,7 +2824,7 @@ main_arg(struct lw *lw, const struct p4_expr *a, enum p4_decl_kind kind)
 	const struct p4_decl *d;
 
 	if (a == NULL || a->kind != P4_EXPR_CALL || a->a->kind != P4_EXPR_NAME)
-		invalid(lw, a ? &a->loc : &lw->ast->decls->loc, "PNA_NIC takes (parser(), "
+		invalid(lw, a ? &a->loc : &lw->start, "PNA_NIC takes (parser(), "
 			"control(), deparser())");
 	if (a->nargs)
 		unsupported(lw, &a->loc, "constructor parameters are not supported");
@@ -2855,10 +2856,11 @@ param_struct(struct lw *lw, const struct p4_decl *d, uint32_t pos)
 static void
 program_lower(struct lw *lw)
 {
-	const struct p4_decl *main = NULL, *last = lw->ast->decls;
+	const struct p4_decl *main = NULL;
+	const struct p4_loc *last = &lw->start;
 
 	for (const struct p4_decl *d = lw->ast->decls; d != NULL; d = d->next) {
-		last = d;
+		last = &d->loc;
 		if (d->kind == P4_DECL_INSTANCE && strcmp(d->name, "main") == 0)
 			main = d;
 		if (d->kind == P4_DECL_CONTROL && has_annot(d->annots, "flowtwin_copy")) {
@@ -2872,7 +2874,7 @@ program_lower(struct lw *lw)
 					    "supported");
 	}
 	if (main == NULL)
-		invalid(lw, &last->loc, "no package instantiation 'main'");
+		invalid(lw, last, "no package instantiation 'main'");
 	if (main->type->kind != P4_TYPE_NAME || strcmp(main->type->name, "PNA_NIC") != 0)
 		unsupported(lw, &main->loc, "main must be a PNA_NIC");
 	if (main->nargs != 3)
@@ -2907,9 +2909,9 @@ program_lower(struct lw *lw)
 }
 
 static struct ft_program *
-lower(struct p4_src *src, struct ft_error *err)
+lower(struct p4_src *src, const char *name, struct ft_error *err)
 {
-	struct lw lw = {.err = err};
+	struct lw lw = {.err = err, .start = {name, 1, 1}};
 	struct p4_program *ast;
 	int rc;
 
@@ -2957,12 +2959,12 @@ lower(struct p4_src *src, struct ft_error *err)
 struct ft_program *
 ft_p4_load(const char *path, const char *const *include_dirs, struct ft_error *err)
 {
-	return lower(p4_src_open_file(path, include_dirs, err), err);
+	return lower(p4_src_open_file(path, include_dirs, err), path, err);
 }
 
 struct ft_program *
 ft_p4_load_string(const char *name, const char *text, size_t len,
 		  const char *const *include_dirs, struct ft_error *err)
 {
-	return lower(p4_src_open_string(name, text, len, include_dirs, err), err);
+	return lower(p4_src_open_string(name, text, len, include_dirs, err), name, err);
 }

@@ -707,6 +707,8 @@ test_no_main(void **state)
 	assert_null(ft_p4_load_string("t.p4", text, strlen(text), NULL, &err));
 	if (strstr(err.message, "t.p4:2:8: no package instantiation 'main'") == NULL)
 		fail_msg("%s", err.message);
+	assert_null(ft_p4_load_string("t.p4", "", 0, NULL, &err));
+	assert_string_equal(err.message, "t.p4:1:1: no package instantiation 'main'");
 	assert_null(ft_p4_load("/nonexistent/x.p4", NULL, &err));
 	assert_int_equal(err.code, -ENOENT);
 }
