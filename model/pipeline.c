@@ -1010,6 +1010,8 @@ compile(struct ft_pipeline *pipe, struct ft_error *err)
 	return 0;
 }
 
+static int install_program_entries(struct ft_pipeline *pipe, struct ft_error *err);
+
 struct ft_pipeline *
 ft_pipeline_create(struct ft_program *prog, const struct ft_pipeline_params *params,
 		   struct ft_error *err)
@@ -1054,6 +1056,10 @@ ft_pipeline_create(struct ft_program *prog, const struct ft_pipeline_params *par
 		return NULL;
 	}
 	atomic_store(&pipe->gen, 1);
+	if (install_program_entries(pipe, err) < 0) {
+		pipeline_free(pipe, false);
+		return NULL;
+	}
 	return pipe;
 }
 
@@ -1116,6 +1122,7 @@ struct ft_txn {
 	struct ft_pipeline *pipe;
 	struct txn_op *ops;
 	uint32_t n, cap;
+	bool program; /* installs the program's own entries: const tables too */
 };
 
 struct ft_txn *
@@ -1172,6 +1179,34 @@ ft_txn_abort(struct ft_txn *txn)
 	pipe->open_txn = NULL;
 	pthread_mutex_unlock(&pipe->lock);
 	txn_free(txn);
+}
+
+/* The entries the program declares (P4 'entries'), in one transaction. */
+static int
+install_program_entries(struct ft_pipeline *pipe, struct ft_error *err)
+{
+	struct ft_txn *txn = NULL;
+	int rc = 0;
+
+	for (uint32_t t = 0; t < pipe->n_tables && rc == 0; t++) {
+		uint32_t n;
+		const struct ft_entry *e = ft_program_entries(pipe->prog, t, &n);
+
+		if (n > 0 && txn == NULL) {
+			if ((txn = ft_txn_begin(pipe, err)) == NULL)
+				return -ENOMEM;
+			txn->program = true;
+		}
+		for (uint32_t i = 0; i < n && rc == 0; i++)
+			rc = ft_txn_entry_add(txn, t, &e[i], err);
+	}
+	if (txn == NULL)
+		return 0;
+	if (rc < 0) {
+		ft_txn_abort(txn);
+		return rc;
+	}
+	return ft_txn_commit(txn, err);
 }
 
 uint32_t
@@ -1280,6 +1315,9 @@ stage_entry(struct ft_txn *txn, uint32_t table, const struct ft_entry *e, bool n
 	if (t->n_keys == 0)
 		return ft_error_set(err, -EINVAL, FT_ERR_ENTRY, table, t->name,
 				    "a keyless table has no entries, only a default action");
+	if (t->decl.const_entries && !txn->program)
+		return ft_error_set(err, -EPERM, FT_ERR_TABLE, table, t->name,
+				    "the table's entries are const: the program's own");
 	for (uint32_t k = 0; k < t->n_keys; k++) {
 		const struct ckey *ck = &t->keys[k];
 		uint32_t plen;

@@ -67,6 +67,8 @@ struct action {
 struct table {
 	struct ft_table_decl decl; /* first: its name is the table's; pointers owned */
 	uint32_t key_size;
+	struct ft_entry *entries; /* the program's own; key, mask and data owned */
+	uint32_t n_entries, cap_entries;
 };
 
 struct counter {
@@ -1620,6 +1622,12 @@ free_table(struct table *t)
 	free((void *)t->decl.keys);
 	free((void *)t->decl.actions);
 	free((void *)t->decl.default_data);
+	for (uint32_t i = 0; i < t->n_entries; i++) {
+		free((void *)t->entries[i].key);
+		free((void *)t->entries[i].mask);
+		free((void *)t->entries[i].data);
+	}
+	free(t->entries);
 }
 
 void
@@ -2002,6 +2010,73 @@ ft_program_action_data_size(const struct ft_program *prog, uint32_t action)
 	if (prog == NULL || action >= prog->n_actions)
 		return -ENOENT;
 	return (int)prog->actions[action].data_size;
+}
+
+static void *
+dup_or_null(const void *p, size_t n, bool *fail)
+{
+	void *q;
+
+	if (p == NULL || n == 0)
+		return NULL;
+	q = malloc(n);
+	if (q == NULL)
+		*fail = true;
+	else
+		memcpy(q, p, n);
+	return q;
+}
+
+int
+ft_program_add_entry(struct ft_program *prog, uint32_t table, const struct ft_entry *e,
+		     struct ft_error *err)
+{
+	struct table *t;
+	struct ft_entry c;
+	bool fail = false;
+	int ds;
+
+	if (prog == NULL)
+		return no_program(err);
+	if (table >= prog->n_tables)
+		return ft_error_set(err, -ENOENT, FT_ERR_TABLE, table, NULL, "no such table");
+	t = &prog->tables[table];
+	if (e == NULL || (e->key == NULL && t->key_size > 0))
+		return ft_error_set(err, -EINVAL, FT_ERR_ENTRY, table, t->decl.name,
+				    "entry has no key");
+	if ((ds = ft_program_action_data_size(prog, e->action)) < 0)
+		return ft_error_set(err, -EINVAL, FT_ERR_ENTRY, table, t->decl.name,
+				    "no action %u", e->action);
+	if (t->n_entries == t->cap_entries) {
+		uint32_t cap = t->cap_entries ? 2 * t->cap_entries : 8;
+		struct ft_entry *arr = realloc(t->entries, cap * sizeof(*arr));
+
+		if (arr == NULL)
+			return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, table, t->decl.name,
+					    "out of memory");
+		t->entries = arr;
+		t->cap_entries = cap;
+	}
+	c = *e;
+	c.key = dup_or_null(e->key, t->key_size, &fail);
+	c.mask = dup_or_null(e->mask, t->key_size, &fail);
+	c.data = dup_or_null(e->data, (size_t)ds, &fail);
+	if (fail) {
+		free((void *)c.key);
+		free((void *)c.mask);
+		free((void *)c.data);
+		return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, table, t->decl.name,
+				    "out of memory");
+	}
+	t->entries[t->n_entries++] = c;
+	return 0;
+}
+
+const struct ft_entry *
+ft_program_entries(const struct ft_program *prog, uint32_t table, uint32_t *n)
+{
+	*n = prog != NULL && table < prog->n_tables ? prog->tables[table].n_entries : 0;
+	return *n ? prog->tables[table].entries : NULL;
 }
 
 int

@@ -834,7 +834,7 @@ collect(uint32_t table, const struct ft_entry_info *info, void *arg)
 	return 0;
 }
 
-/* remove all: every entry of every table, in one transaction. */
+/* remove all: every entry of every table (but const entries), in one transaction. */
 static int
 cmd_remove(struct stf *s, char *p)
 {
@@ -848,8 +848,13 @@ cmd_remove(struct stf *s, char *p)
 	if (w == NULL || strcasecmp(w, "all") != 0 || next_word(&p) != NULL)
 		return bad(s, -ENOTSUP, "remove: only 'remove all' is supported");
 	ft_program_info(s->prog, &info);
-	for (uint32_t t = 0; t < info.n_tables && rc == 0; t++)
-		rc = ft_pipeline_table_walk(s->pipe, t, collect, &es);
+	for (uint32_t t = 0; t < info.n_tables && rc == 0; t++) {
+		struct ft_table_decl td;
+
+		ft_program_table(s->prog, t, &td);
+		if (!td.const_entries) /* the program's own stay */
+			rc = ft_pipeline_table_walk(s->pipe, t, collect, &es);
+	}
 	if (rc < 0) {
 		rc = bad(s, -ENOMEM, "out of memory");
 		goto free_entries;

@@ -2101,6 +2101,90 @@ tbl_of(struct lw *lw, const struct p4_decl *d)
 	return NULL;
 }
 
+/* One key field of an entry: value and mask of 'bits' bits at 'key' and 'msk'. */
+static void
+keyset_lower(struct lw *lw, const struct scope *sc, const struct p4_expr *x,
+	     const struct ft_key_decl *kd, uint32_t bits, uint8_t *key, uint8_t *msk)
+{
+	uint32_t n = (bits + 7) / 8;
+	u128 v = 0, m = mask(bits);
+
+	if (x->kind == P4_EXPR_DEFAULT || x->kind == P4_EXPR_DONTCARE) {
+		if (kd->match == FT_MATCH_EXACT)
+			invalid(lw, &x->loc, "an exact key field needs a value");
+		m = 0;
+	} else if (x->kind == P4_EXPR_MASK) {
+		if (kd->match == FT_MATCH_EXACT)
+			invalid(lw, &x->loc, "a mask on an exact key field");
+		v = eval_const(lw, sc, x->a, NULL);
+		m = eval_const(lw, sc, x->b, NULL);
+	} else if (x->kind == P4_EXPR_RANGE) {
+		unsupported(lw, &x->loc, "ranges are not supported");
+	} else {
+		v = eval_const(lw, sc, x, NULL);
+	}
+	if (bits < 128 && (v > mask(bits) || m > mask(bits)))
+		invalid(lw, &x->loc, "value does not fit the key field (bit<%u>)", bits);
+	for (uint32_t i = 0; i < n; i++) {
+		key[i] = (uint8_t)((v & m) >> (8 * (n - 1 - i)));
+		msk[i] = (uint8_t)(m >> (8 * (n - 1 - i)));
+	}
+}
+
+/*
+ * A table's 'entries' (or 'const entries'): each becomes an entry the
+ * program adds. In a table with a ternary field the first entry wins, as
+ * P4 says: priorities count down from the number of entries.
+ */
+static void
+entries_lower(struct lw *lw, const struct scope *sc, uint32_t table,
+	      const struct ft_table_decl *td, const struct p4_prop *pr)
+{
+	bool wildcard = false;
+	uint32_t prio = pr->nentries;
+	uint8_t key[FT_KEY_BYTES_MAX], msk[FT_KEY_BYTES_MAX];
+
+	for (uint32_t k = 0; k < td->n_keys; k++)
+		wildcard |= td->keys[k].match != FT_MATCH_EXACT;
+	for (const struct p4_entry *en = pr->entries; en != NULL; en = en->next, prio--) {
+		const struct p4_expr *x = en->keyset;
+		const struct p4_expr *items = x->kind == P4_EXPR_LIST ? x->args : x;
+		uint32_t nitems = x->kind == P4_EXPR_LIST ? x->nargs : 1, off = 0, k = 0;
+		const struct p4_expr *call = en->action;
+		const struct p4_expr *f = call->kind == P4_EXPR_CALL ? call->a : call;
+		struct ft_entry e = {.key = key, .priority = prio};
+		const struct p4_decl *ad;
+		struct ft_table_action *ta = NULL;
+
+		if (nitems != td->n_keys)
+			invalid(lw, &x->loc, "the table has %u key fields, the entry %u", td->n_keys,
+				nitems);
+		for (const struct p4_expr *i = items; k < nitems; i = i->next, k++) {
+			uint32_t bits = ft_program_ref_width(lw->prog, UINT32_MAX, &td->keys[k].ref);
+
+			keyset_lower(lw, sc, i, &td->keys[k], bits, key + off, msk + off);
+			off += (bits + 7) / 8;
+		}
+		if (f->kind != P4_EXPR_NAME)
+			invalid(lw, &call->loc, "an entry names an action");
+		ad = action_ref(lw, sc->ctl, f->name, &call->loc);
+		e.action = act_lower(lw, sc->ctl, ad);
+		for (uint32_t a = 0; a < td->n_actions; a++)
+			if (td->actions[a].action == e.action)
+				ta = (struct ft_table_action *)&td->actions[a];
+		if (ta == NULL || ta->scope == FT_SCOPE_DEFAULT_ONLY)
+			invalid(lw, &call->loc, "action %s is not allowed in the table's entries",
+				ad->name);
+		if (ad->nparams || (call->kind == P4_EXPR_CALL && call->nargs))
+			e.data = pack_args(lw, sc, ad, call->kind == P4_EXPR_CALL ? call->args : NULL,
+					   call->kind == P4_EXPR_CALL ? call->nargs : 0, &call->loc);
+		e.mask = wildcard ? msk : NULL;
+		if (!wildcard)
+			e.priority = 0;
+		ir(lw, ft_program_add_entry(lw->prog, table, &e, lw->err), &en->loc);
+	}
+}
+
 static uint32_t
 tbl_lower(struct lw *lw, const struct scope *sc, const struct p4_decl *t)
 {
@@ -2108,7 +2192,7 @@ tbl_lower(struct lw *lw, const struct scope *sc, const struct p4_decl *t)
 	struct ft_table_action acts[32];
 	struct ft_table_decl td = {.size = 1024};
 	const struct p4_decl *ctl = sc->ctl, *def = NULL;
-	const struct p4_prop *pr;
+	const struct p4_prop *pr, *entries = NULL;
 	struct scope ksc = *sc;
 	struct abuild ab;
 	struct tbl *tb = tbl_of(lw, t);
@@ -2184,8 +2268,9 @@ tbl_lower(struct lw *lw, const struct scope *sc, const struct p4_decl *t)
 			break;
 		}
 		case P4_PROP_ENTRIES:
-			unsupported(lw, &pr->loc, "table entries in the program are not supported "
-				    "yet: add them from the control plane");
+			entries = pr;
+			td.const_entries = pr->is_const;
+			break;
 		case P4_PROP_OTHER:
 			if (strcmp(pr->name, "pna_idle_timeout") == 0) {
 				struct ty ty;
@@ -2242,7 +2327,10 @@ tbl_lower(struct lw *lw, const struct scope *sc, const struct p4_decl *t)
 	tb = grow(lw, &lw->tbls, lw->n_tbls, sizeof(*tb));
 	tb->d = t;
 	tb->id = (uint32_t)ir(lw, ft_program_add_table(lw->prog, &td, lw->err), &t->loc);
-	return lw->tbls[lw->n_tbls++].id;
+	lw->n_tbls++;
+	if (entries != NULL)
+		entries_lower(lw, sc, tb->id, &td, entries);
+	return tb->id;
 }
 
 /* --- Extern instances ------------------------------------------------------ */

@@ -88,13 +88,7 @@ uint64_t ft_pipeline_table_memory(const struct ft_pipeline *pipe, uint32_t table
 
 /* --- Entries and transactions -------------------------------------------- */
 
-struct ft_entry {
-	const uint8_t *key;  /* ft_program_key_size() bytes */
-	const uint8_t *mask; /* same layout; NULL: every bit matters */
-	uint32_t priority;   /* ternary tables: the largest wins */
-	uint32_t action;
-	const uint8_t *data; /* packed action data; NULL if the action has none */
-};
+/* struct ft_entry: program.h. */
 
 /*
  * Starts a transaction. Only one may be open per pipeline. Caller owns the

@@ -304,6 +304,7 @@ struct ft_table_decl {
 	uint32_t size;		  /* entries it must hold; 1 .. 16M */
 	uint32_t idle_timeout_ms; /* 0: entries never age */
 	bool add_on_miss;	  /* PNA add_on_miss: its default action may learn */
+	bool const_entries;	  /* P4 'const entries': the program's entries are all it has */
 };
 
 /*
@@ -324,6 +325,29 @@ struct ft_table_decl {
  */
 int ft_program_add_table(struct ft_program *prog, const struct ft_table_decl *decl,
 			 struct ft_error *err);
+
+/* A table entry (pipeline.h adds and reads them). */
+struct ft_entry {
+	const uint8_t *key;  /* ft_program_key_size() bytes */
+	const uint8_t *mask; /* same layout; NULL: every bit matters */
+	uint32_t priority;   /* ternary tables: the largest wins */
+	uint32_t action;
+	const uint8_t *data; /* packed action data; NULL if the action has none */
+};
+
+/*
+ * Adds an entry the table has from the start (P4's 'entries' and 'const
+ * entries'): ft_pipeline_create() installs them in the order added, as one
+ * transaction, and fails if one is refused. 'e' and what it points to are
+ * copied. In a table declared with const_entries the control plane can add,
+ * modify or delete nothing.
+ */
+int ft_program_add_entry(struct ft_program *prog, uint32_t table, const struct ft_entry *e,
+			 struct ft_error *err);
+
+/* The entries added to 'table' by ft_program_add_entry(): *n of them (NULL when none). */
+const struct ft_entry *ft_program_entries(const struct ft_program *prog, uint32_t table,
+					  uint32_t *n);
 
 /* Key size in bytes of a table; -ENOENT for a bad id. */
 int ft_program_key_size(const struct ft_program *prog, uint32_t table);

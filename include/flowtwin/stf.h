@@ -69,7 +69,7 @@
  *	==, !=, <, <=, > or >=. Without a condition the counter only has to
  *	exist; its value is written to 'out'.
  *   remove all
- *	Deletes every entry of every table ("table_clear" through 'ctl').
+ *	Deletes every entry of every table but the program's const entries.
  *
  * Any other line goes to ft_ctl_exec() (ctl.h), in its own syntax:
  * table_add, group_set, mirror_set and the vocabularies of 'ctl'.

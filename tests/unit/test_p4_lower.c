@@ -575,6 +575,69 @@ test_externs(void **state)
 	run_destroy(r);
 }
 
+/*
+ * Entries in the program: 'const entries' (the first that matches wins, and
+ * the control plane cannot change them) and plain 'entries' (it can).
+ */
+static void
+test_entries(void **state)
+{
+	struct ft_program *p = load_ok(
+		NULL,
+		"  action fwd(bit<32> port) { send_to_port((PortId_t)port); }\n"
+		"  table ecn { key = { hdr.ipv4.ecn : ternary; hdr.ipv4.ttl : exact; }\n"
+		"    actions = { fwd; NoAction; }\n"
+		"    const entries = {\n"
+		"      (3, 64) : fwd(7);\n"
+		"      (2 &&& 2, 64) : fwd(8);\n"
+		"      (_, 64) : fwd(9);\n"
+		"    }\n"
+		"  }\n"
+		"  table ports { key = { istd.input_port : exact; } actions = { fwd; }\n"
+		"    default_action = fwd(1);\n"
+		"    entries = { 5 : fwd(55); }\n"
+		"  }\n",
+		"if (!ecn.apply().hit) { ports.apply(); }");
+	struct run *r = run_create(p);
+	uint8_t in[64];
+	uint32_t len = udp_frame(in, 64, 53);
+	uint8_t k[4] = {0, 0, 0, 5}, d[4] = {0, 0, 0, 66};
+	struct ft_entry e = {.key = k, .action = (uint32_t)ft_program_find_action(p, "fwd"),
+			     .data = d};
+	struct ft_txn *txn;
+
+	(void)state;
+	in[15] = 3; /* CE: the first entry */
+	assert_int_equal(run_pkt(r, 1, in, len, NULL, NULL, NULL), 7);
+	in[15] = 2; /* ECT(0): the second (the third matches too, later) */
+	assert_int_equal(run_pkt(r, 1, in, len, NULL, NULL, NULL), 8);
+	in[15] = 1;
+	assert_int_equal(run_pkt(r, 1, in, len, NULL, NULL, NULL), 9);
+	in[22] = 63; /* no const entry: ports, entry 5 or the default */
+	assert_int_equal(run_pkt(r, 5, in, len, NULL, NULL, NULL), 55);
+	assert_int_equal(run_pkt(r, 4, in, len, NULL, NULL, NULL), 1);
+	/* The control plane may change 'entries', not 'const entries'. */
+	txn = ft_txn_begin(r->pipe, &err);
+	assert_int_equal(ft_txn_entry_modify(txn, (uint32_t)ft_program_find_table(p, "ports"), &e,
+					     &err), 0);
+	assert_int_equal(ft_txn_commit(txn, &err), 0);
+	assert_int_equal(run_pkt(r, 5, in, len, NULL, NULL, NULL), 66);
+	txn = ft_txn_begin(r->pipe, &err);
+	assert_int_equal(ft_txn_entry_add(txn, (uint32_t)ft_program_find_table(p, "ecn"), &e,
+					  &err), -EPERM);
+	ft_txn_abort(txn);
+	run_destroy(r);
+
+	/* Two entries with one key: the pipeline refuses the program, and frees nothing of it. */
+	p = load_ok(NULL,
+		    "  table t { key = { meta.x : exact; } actions = { NoAction; }\n"
+		    "    const entries = { 1 : NoAction(); 1 : NoAction(); } }\n",
+		    "t.apply();");
+	assert_null(ft_pipeline_create(p, NULL, &err));
+	assert_int_equal(err.code, -EEXIST);
+	ft_program_destroy(p);
+}
+
 /* --- What is refused, and how ------------------------------------------------ */
 
 struct bad {
@@ -643,8 +706,14 @@ static const struct bad bad[] = {
 	{NULL, "table t { key = { meta.x : range; } actions = { NoAction; } }", "t.apply();",
 	 -ENOTSUP, "match kind 'range' is not supported"},
 	{NULL, "table t { key = { meta.x : exact; } actions = { NoAction; }\n"
-	 " const entries = { 1 : NoAction(); } }", "t.apply();", -ENOTSUP,
-	 "table entries in the program are not supported yet"},
+	 " const entries = { (1, 2) : NoAction(); } }", "t.apply();", -EINVAL,
+	 "the table has 1 key fields, the entry 2"},
+	{NULL, "table t { key = { meta.x : exact; } actions = { NoAction; }\n"
+	 " const entries = { _ : NoAction(); } }", "t.apply();", -EINVAL,
+	 "an exact key field needs a value"},
+	{NULL, "table t { key = { meta.x : ternary; } actions = { NoAction; }\n"
+	 " const entries = { 1 .. 3 : NoAction(); } }", "t.apply();", -ENOTSUP,
+	 "ranges are not supported"},
 	{NULL, "table t { actions = { NoAction; } foo = 1; }", "t.apply();", -ENOTSUP,
 	 "table property 'foo' is not supported"},
 	{NULL, "table t { key = { meta.x + 1 : exact; } actions = { NoAction; } }",
@@ -720,7 +789,8 @@ main(void)
 		cmocka_unit_test(test_layers),	       cmocka_unit_test(test_proto_annotation),
 		cmocka_unit_test(test_table_decl),     cmocka_unit_test(test_encap),
 		cmocka_unit_test(test_control_flow),   cmocka_unit_test(test_expressions),
-		cmocka_unit_test(test_externs),	       cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_externs),	       cmocka_unit_test(test_entries),
+		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_error_positions), cmocka_unit_test(test_no_main),
 	};
 
