@@ -375,25 +375,6 @@ action_find(const struct ft_ctl *ctl, const struct table *t, const char *name,
 	                    "action '%s' is not an action of table '%s'", name, t->name);
 }
 
-/* The readable name of a key field: "ethernet.dst_addr", "meta.vni", "std.in_port". */
-static void
-key_name(const struct ft_program *prog, const struct ft_ref *ref, char *buf, size_t size)
-{
-	struct ft_header_info hi;
-	struct ft_header_type_info ti;
-	struct ft_metadata_info mi;
-
-	if (ref->kind == FT_REF_FIELD && ft_program_header(prog, ref->id, &hi) == 0 &&
-	    ft_program_header_type(prog, hi.type, &ti) == 0 && ref->field < ti.n_fields)
-		snprintf(buf, size, "%s.%s", hi.name, ti.fields[ref->field].name);
-	else if (ref->kind == FT_REF_META && ft_program_metadata(prog, ref->id, &mi) == 0)
-		snprintf(buf, size, "meta.%s", mi.name);
-	else if (ref->kind == FT_REF_STD && ft_std_name((enum ft_std)ref->id) != NULL)
-		snprintf(buf, size, "std.%s", ft_std_name((enum ft_std)ref->id));
-	else
-		snprintf(buf, size, "key%u", ref->id);
-}
-
 /* ft_ctl_parse_value(), with the error re-labelled as being about 'kind' number 'index'. */
 static int
 parse_labelled(const char *text, uint32_t bits, uint8_t *out, const char *what,
@@ -467,7 +448,7 @@ key_parse(const struct ft_ctl *ctl, const struct table *t, char **words, int n, 
 		uint32_t nb = (bits + 7) / 8;
 		char name[FT_ERROR_NAME_MAX], *word = words[k], *sep;
 
-		key_name(prog, &kd->ref, name, sizeof(name));
+		ft_program_ref_name(prog, &kd->ref, name, sizeof(name));
 		memset(mask + off, 0xff, nb);
 		if (kd->match == FT_MATCH_EXACT) {
 			if (strstr(word, "&&&") != NULL || strchr(word, '/') != NULL)
@@ -1339,7 +1320,7 @@ digest_item_name(const struct ft_program *prog, const struct ft_ref *ref, char *
 {
 	char name[FT_ERROR_NAME_MAX];
 
-	key_name(prog, ref, name, sizeof(name));
+	ft_program_ref_name(prog, ref, name, sizeof(name));
 	snprintf(buf, size, "%s", strncmp(name, "meta.", 5) == 0 ? name + 5 : name);
 }
 

@@ -1927,6 +1927,41 @@ ft_program_resolve(const struct ft_program *prog, const char *name, struct ft_re
 	return -ENOENT;
 }
 
+int
+ft_program_ref_name(const struct ft_program *prog, const struct ft_ref *ref, char *buf,
+		    size_t size)
+{
+	const struct header *h;
+
+	if (prog != NULL && ref != NULL) {
+		switch (ref->kind) {
+		case FT_REF_META:
+			if (ref->id < prog->n_meta)
+				return snprintf(buf, size, "meta.%s", prog->meta[ref->id].name);
+			break;
+		case FT_REF_STD:
+			if (ref->id < FT_STD_COUNT)
+				return snprintf(buf, size, "std.%s", std_names[ref->id]);
+			break;
+		case FT_REF_HEADER:
+		case FT_REF_FIELD:
+			if (ref->id >= prog->n_headers)
+				break;
+			h = &prog->headers[ref->id];
+			if (ref->kind == FT_REF_HEADER)
+				return snprintf(buf, size, "%s", h->name);
+			if (ref->field < prog->types[h->type].n_fields)
+				return snprintf(buf, size, "%s.%s", h->name,
+						prog->types[h->type].fields[ref->field].name);
+			break;
+		default:
+			break;
+		}
+	}
+	snprintf(buf, size, "?");
+	return -ENOENT;
+}
+
 uint32_t
 ft_program_ref_width(const struct ft_program *prog, uint32_t action, const struct ft_ref *ref)
 {

@@ -427,7 +427,7 @@ action_find(struct stf *s, const struct ft_table_decl *td, const char *name)
 	return found;
 }
 
-#define KEY_NAMES_MAX 3
+#define KEY_NAMES_MAX 3 /* the name, and "hdr." + it or two for in_port */
 #define KEY_NAME_LEN  160
 
 /* The names a key field goes by: "hdr.h.f", "meta.m", "std.s" and aliases. */
@@ -435,35 +435,15 @@ static uint32_t
 key_names(const struct ft_program *prog, const struct ft_ref *ref,
           char names[KEY_NAMES_MAX][KEY_NAME_LEN])
 {
-	struct ft_header_info hi;
-	struct ft_header_type_info ti;
-	struct ft_metadata_info mi;
-	uint32_t n = 0;
+	uint32_t n = 1;
 
-	switch (ref->kind) {
-	case FT_REF_FIELD:
-		if (ft_program_header(prog, ref->id, &hi) < 0 ||
-		    ft_program_header_type(prog, hi.type, &ti) < 0 || ref->field >= ti.n_fields)
-			break;
-		snprintf(names[n++], KEY_NAME_LEN, "hdr.%s.%s", hi.name,
-		         ti.fields[ref->field].name);
-		break;
-	case FT_REF_META:
-		if (ft_program_metadata(prog, ref->id, &mi) < 0)
-			break;
-		snprintf(names[n++], KEY_NAME_LEN, "meta.%s", mi.name);
-		break;
-	case FT_REF_STD:
-		if (ft_std_name(ref->id) == NULL)
-			break;
-		snprintf(names[n++], KEY_NAME_LEN, "std.%s", ft_std_name(ref->id));
-		if (ref->id == FT_STD_IN_PORT) {
-			snprintf(names[n++], KEY_NAME_LEN, "istd.input_port");
-			snprintf(names[n++], KEY_NAME_LEN, "standard_metadata.ingress_port");
-		}
-		break;
-	default:
-		break;
+	if (ft_program_ref_name(prog, ref, names[0], KEY_NAME_LEN) < 0)
+		return 0;
+	if (ref->kind == FT_REF_FIELD) /* as the P4 program writes it */
+		snprintf(names[n++], KEY_NAME_LEN, "hdr.%.*s", KEY_NAME_LEN - 5, names[0]);
+	if (ref->kind == FT_REF_STD && ref->id == FT_STD_IN_PORT) {
+		snprintf(names[n++], KEY_NAME_LEN, "istd.input_port");
+		snprintf(names[n++], KEY_NAME_LEN, "standard_metadata.ingress_port");
 	}
 	return n;
 }

@@ -248,33 +248,6 @@ out:
 
 /* --- check ----------------------------------------------------------------- */
 
-/* "hdr.ipv4.dst_addr", "meta.vni", "std.in_port": a key or operand as the P4 program names it. */
-static void
-ref_name(const struct ft_program *prog, const struct ft_ref *r, char *buf, size_t size)
-{
-	struct ft_header_info hi;
-	struct ft_header_type_info ti;
-	struct ft_metadata_info mi;
-
-	switch (r->kind) {
-	case FT_REF_FIELD:
-		ft_program_header(prog, r->id, &hi);
-		ft_program_header_type(prog, hi.type, &ti);
-		snprintf(buf, size, "hdr.%s.%s", hi.name, ti.fields[r->field].name);
-		break;
-	case FT_REF_META:
-		ft_program_metadata(prog, r->id, &mi);
-		snprintf(buf, size, "meta.%s", mi.name);
-		break;
-	case FT_REF_STD:
-		snprintf(buf, size, "std.%s", ft_std_name(r->id));
-		break;
-	default:
-		snprintf(buf, size, "?");
-		break;
-	}
-}
-
 static int
 cmd_check(int argc, char **argv)
 {
@@ -318,7 +291,7 @@ cmd_check(int argc, char **argv)
 		printf("  %s (size %u%s%s)\n    key:", td.name, td.size,
 		       td.idle_timeout_ms ? ", entries age" : "", td.add_on_miss ? ", add_on_miss" : "");
 		for (uint32_t k = 0; k < td.n_keys; k++) {
-			ref_name(prog, &td.keys[k].ref, buf, sizeof(buf));
+			ft_program_ref_name(prog, &td.keys[k].ref, buf, sizeof(buf));
 			printf(" %s:%s", buf, match[td.keys[k].match]);
 		}
 		printf("%s\n    actions:", td.n_keys ? "" : " (none: always misses)");

@@ -47,6 +47,7 @@
 #define FLOWTWIN_PROGRAM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <flowtwin/error.h>
@@ -188,6 +189,15 @@ struct ft_ref ft_ref_header(uint32_t header);
  * out_port, pkt_len, rid, timestamp). Returns 0 or -ENOENT.
  */
 int ft_program_resolve(const struct ft_program *prog, const char *name, struct ft_ref *out);
+
+/*
+ * The name ft_program_resolve() reads back for a field, metadata, standard
+ * metadata or whole header 'ref' ("ipv4.dst_addr", "meta.vni",
+ * "std.in_port", "ipv4"). Returns what snprintf() would, or -ENOENT for
+ * another kind of ref or a bad id (buf then holds "?").
+ */
+int ft_program_ref_name(const struct ft_program *prog, const struct ft_ref *ref, char *buf,
+			size_t size);
 
 /*
  * Width in bits of what 'ref' designates, or 0 if invalid: a whole header is

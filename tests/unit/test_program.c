@@ -1103,6 +1103,7 @@ expect_resolve(const struct ft_program *prog, const char *name, enum ft_ref_kind
 	       uint32_t field)
 {
 	struct ft_ref r;
+	char back[64];
 
 	memset(&r, 0x5a, sizeof(r));
 	if (ft_program_resolve(prog, name, &r) != 0) {
@@ -1112,6 +1113,9 @@ expect_resolve(const struct ft_program *prog, const char *name, enum ft_ref_kind
 	assert_int_equal(r.kind, kind);
 	assert_int_equal(r.id, id);
 	assert_int_equal(r.field, field);
+	/* ft_program_ref_name() is its inverse. */
+	assert_true(ft_program_ref_name(prog, &r, back, sizeof(back)) > 0);
+	assert_string_equal(back, name);
 }
 
 static void
@@ -1148,6 +1152,10 @@ test_resolve(void **state)
 		assert_int_equal(r.id, 77); /* untouched */
 	}
 	assert_int_equal(ft_program_resolve(prog, NULL, &r), -ENOENT);
+	r = ft_ref_meta(9999);
+	assert_int_equal(ft_program_ref_name(prog, &r, (char[8]){0}, 8), -ENOENT);
+	r = ft_ref_const(1, 8);
+	assert_int_equal(ft_program_ref_name(prog, &r, (char[8]){0}, 8), -ENOENT);
 }
 
 static void
