@@ -1111,6 +1111,19 @@ fdb_row_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* "... show [vni N]": '*all' unless a VNI is given. */
+static int
+show_vni(int argc, char **argv, const char *syntax, uint32_t *vni, bool *all,
+         struct ft_error *err)
+{
+	if (argc == 2)
+		return 0;
+	if (argc != 4 || strcmp(argv[2], "vni") != 0)
+		return usage(syntax, err);
+	*all = false;
+	return parse_num_word(argv[3], "vni", 24, 0, 0xffffff, vni, err);
+}
+
 /*
  * fdb show [vni N]: static rows as the commands that make them ("fdb append
  * MAC vni N dst IP", "fdb add MAC vni N port P"), learned rows commented out
@@ -1125,13 +1138,8 @@ fdb_show(struct ft_vtep *v, int argc, char **argv, ft_ctl_out_fn out, void *arg,
 	bool all = true;
 	int rc;
 
-	if (argc == 4 && strcmp(argv[2], "vni") == 0) {
-		if ((rc = parse_num_word(argv[3], "vni", 24, 0, 0xffffff, &vni, err)) < 0)
-			return rc;
-		all = false;
-	} else if (argc != 2) {
-		return usage("fdb show [vni N]", err);
-	}
+	if ((rc = show_vni(argc, argv, "fdb show [vni N]", &vni, &all, err)) < 0)
+		return rc;
 	if ((rows = calloc(v->st.fdb.n + 1, sizeof(*rows))) == NULL)
 		return oom(err);
 	for (uint32_t i = 0; i < v->st.fdb.n; i++)
@@ -1335,13 +1343,8 @@ neigh_show(struct ft_vtep *v, int argc, char **argv, ft_ctl_out_fn out, void *ar
 	bool all = true;
 	int rc;
 
-	if (argc == 4 && strcmp(argv[2], "vni") == 0) {
-		if ((rc = parse_num_word(argv[3], "vni", 24, 0, 0xffffff, &vni, err)) < 0)
-			return rc;
-		all = false;
-	} else if (argc != 2) {
-		return usage("neigh show [vni N]", err);
-	}
+	if ((rc = show_vni(argc, argv, "neigh show [vni N]", &vni, &all, err)) < 0)
+		return rc;
 	if ((ns = calloc(v->st.neigh.n + 1, sizeof(*ns))) == NULL)
 		return oom(err);
 	for (uint32_t i = 0; i < v->st.neigh.n; i++)

@@ -1459,12 +1459,8 @@ expr_width(struct abuild *ab, const struct p4_expr *e)
 		if (expr_width(ab, e->a))
 			return expr_width(ab, e->a);
 		return expr_width(ab, e->b);
-	case P4_EXPR_CALL:
-		if (e->a->kind == P4_EXPR_MEMBER && strcmp(e->a->name, "get") == 0)
-			return 16;
-		return 0;
 	default:
-		return 0;
+		return 0; /* calls included: their width comes from where they go */
 	}
 }
 
