@@ -792,7 +792,7 @@ run_insn(struct ft_worker *w, const struct actx *ax, const struct insn *in)
 	case I_COUNT: {
 		uint64_t idx = loc_read(ps, &in->a, data);
 
-		if (idx < w->pipe->counter_size[in->id]) {
+		if (idx < w->pipe->counter_size[in->id] && !w->replay) {
 			struct counter_cell *c = &w->bank.cells[in->id][idx];
 
 			atomic_store_explicit(&c->packets, RLOAD(c->packets) + 1,
@@ -1237,14 +1237,22 @@ run_control(struct burst *bu, enum ft_control ctl, struct pstate **all, const ui
 	 * Edges only go forward, so the next node to visit is the smallest one
 	 * a packet stands at: nodes no packet reaches cost nothing.
 	 */
-	for (uint32_t k = 0; k < pipe->n_nodes[ctl];) {
+	uint32_t k = UINT32_MAX;
+	bool together = true; /* every packet stands at k */
+
+	for (uint32_t i = 0; i < n; i++) {
+		together &= i == 0 || all[i]->node == k;
+		if (all[i]->node < k)
+			k = all[i]->node;
+	}
+	while (k < pipe->n_nodes[ctl]) {
 		const struct ft_node *nd = &pipe->nodes[ctl][k];
 		struct pstate **sel = all;
 		const uint16_t *sel_src = src;
 		uint32_t m = n;
 
-		/* Every packet starts at node 0 (pstate_init()): the first takes them all. */
-		if (k > 0) {
+		/* Packets start together at node 0 (pstate_init()), unless they resume. */
+		if (!together) {
 			sel = sel_buf;
 			sel_src = src_buf;
 			m = 0;
@@ -1285,6 +1293,7 @@ run_control(struct burst *bu, enum ft_control ctl, struct pstate **all, const ui
 			break;
 		}
 		k = UINT32_MAX;
+		together = false;
 		for (uint32_t i = 0; i < n; i++)
 			if (all[i]->node < k)
 				k = all[i]->node;
@@ -1679,9 +1688,46 @@ events_report(struct ft_worker *w, struct ft_burst_result *res)
 	w->n_events = 0;
 }
 
+static bool
+resume_valid(const struct ft_pipeline *pipe, const struct ft_resume *const *resume, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		const struct ft_resume *r = resume[i];
+
+		if (r == NULL)
+			continue;
+		if (r->node != FT_NODE_END && r->node >= pipe->n_nodes[FT_CTL_INGRESS])
+			return false;
+		for (uint32_t j = 0; j < r->n_steps; j++)
+			if (r->steps[j].action >= pipe->n_actions ||
+			    (r->steps[j].data == NULL && pipe->actions[r->steps[j].action].data_size))
+				return false;
+	}
+	return true;
+}
+
+/* Runs again the actions a NIC ran on packet i, counting nothing; it then stands at r->node. */
+static void
+replay(struct burst *bu, struct pstate *ps, const struct ft_resume *r, uint16_t i)
+{
+	struct ft_worker *w = bu->w;
+
+	w->replay = true;
+	for (uint32_t j = 0; j < r->n_steps; j++) {
+		struct actx ax = {.ps = ps, .res = bu->res, .src = i, .action = r->steps[j].action,
+				  .data = r->steps[j].data, .table = UINT32_MAX};
+
+		if (unlikely(w->trace != NULL))
+			tr_add(w->trace, TR_ACTION, ax.action, 0, 0, 0, NULL, 0, NULL, 0);
+		run_action(w, &ax, 1);
+	}
+	w->replay = false;
+	ps->node = r->node;
+}
+
 int
-exec_burst(struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n,
-	   struct ft_burst_result *res)
+exec_burst(struct ft_worker *w, struct ft_pkt *const *pkts, const struct ft_resume *const *resume,
+	   uint16_t n, struct ft_burst_result *res)
 {
 	struct ft_pipeline *pipe = w->pipe;
 	struct pstate *live[FT_BURST_MAX];
@@ -1692,7 +1738,7 @@ exec_burst(struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n,
 
 	res->n_tx = 0;
 	res->n_events = 0;
-	if (n > FT_BURST_MAX)
+	if (n > FT_BURST_MAX || (resume != NULL && !resume_valid(pipe, resume, n)))
 		return -EINVAL;
 	/* Enter the read side: see pipeline.c, "grace period". */
 	gen = atomic_load_explicit(&pipe->gen, memory_order_acquire);
@@ -1720,6 +1766,8 @@ exec_burst(struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n,
 			count_drop(w, drop, UINT32_MAX);
 			continue;
 		}
+		if (resume != NULL && resume[i] != NULL)
+			replay(&bu, ps, resume[i], i);
 		live[m] = ps;
 		src[m++] = i;
 	}

@@ -2326,17 +2326,32 @@ int
 ft_worker_run(struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n,
 	      struct ft_burst_result *res)
 {
-	return exec_burst(w, pkts, n, res);
+	return exec_burst(w, pkts, NULL, n, res);
+}
+
+int
+ft_worker_run_resume(struct ft_worker *w, struct ft_pkt *const *pkts,
+		     const struct ft_resume *const *resume, uint16_t n,
+		     struct ft_burst_result *res)
+{
+	return exec_burst(w, pkts, resume, n, res);
+}
+
+int
+ft_worker_trace_resume(struct ft_worker *w, struct ft_pkt *pkt, const struct ft_resume *resume,
+		       struct ft_trace *trace, struct ft_burst_result *res)
+{
+	int rc;
+
+	w->trace = trace;
+	rc = exec_burst(w, &pkt, resume != NULL ? &resume : NULL, 1, res);
+	w->trace = NULL;
+	return rc;
 }
 
 int
 ft_worker_trace(struct ft_worker *w, struct ft_pkt *pkt, struct ft_trace *trace,
 		struct ft_burst_result *res)
 {
-	int rc;
-
-	w->trace = trace;
-	rc = exec_burst(w, &pkt, 1, res);
-	w->trace = NULL;
-	return rc;
+	return ft_worker_trace_resume(w, pkt, NULL, trace, res);
 }

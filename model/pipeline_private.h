@@ -254,6 +254,7 @@ struct ft_worker {
 	struct bank bank;
 	uint64_t now;		/* ms, read once per burst */
 	struct ft_trace *trace; /* non-NULL while tracing */
+	bool replay;		/* running a NIC's steps again: count nothing */
 	uint8_t *scratch;	/* per packet: storage for headers made valid */
 	uint8_t *deparse_buf;	/* DEPARSE_BUF bytes: headers being moved */
 	struct pstate ps[FT_BURST_MAX + 1]; /* the last one for copies in egress */
@@ -337,7 +338,8 @@ slot_action(const struct ptable *t, uint32_t idx)
 uint64_t pipe_now(const struct ft_pipeline *pipe);
 
 /* exec.c */
-int exec_burst(struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n,
+int exec_burst(struct ft_worker *w, struct ft_pkt *const *pkts,
+	       const struct ft_resume *const *resume, uint16_t n,
 	       struct ft_burst_result *res);
 
 #endif

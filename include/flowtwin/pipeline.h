@@ -277,6 +277,42 @@ int ft_worker_run(struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n,
 int ft_worker_trace(struct ft_worker *w, struct ft_pkt *pkt, struct ft_trace *trace,
 		    struct ft_burst_result *res);
 
+/* --- Resuming where a NIC stopped (offload/) ------------------------------- */
+
+/* One action the NIC ran: its id and packed data (NULL: none). */
+struct ft_resume_step {
+	uint32_t action;
+	const uint8_t *data;
+};
+
+/*
+ * Where the model picks up a packet a NIC handed over unchanged: the NIC
+ * applied the ingress actions 'steps', in order, then stopped before ingress
+ * node 'node' (FT_NODE_END: after the last one). The model parses the packet
+ * as received, runs the steps again without counting (the NIC's rules
+ * counted them) and without looking up the tables they came from, then
+ * continues at 'node' as it would have.
+ */
+struct ft_resume {
+	uint32_t node;
+	const struct ft_resume_step *steps;
+	uint32_t n_steps;
+};
+
+/*
+ * As ft_worker_run(), for packets that resume: resume[i] says where packet i
+ * resumes, NULL that it runs from the start. 'resume' may be NULL (none
+ * resumes). A step naming an unknown action, or a node beyond the ingress
+ * control, fails the burst with -EINVAL before any packet runs.
+ */
+int ft_worker_run_resume(struct ft_worker *w, struct ft_pkt *const *pkts,
+			 const struct ft_resume *const *resume, uint16_t n,
+			 struct ft_burst_result *res);
+
+/* ft_worker_trace() for a packet that resumes ('resume' NULL: from the start). */
+int ft_worker_trace_resume(struct ft_worker *w, struct ft_pkt *pkt, const struct ft_resume *resume,
+			   struct ft_trace *trace, struct ft_burst_result *res);
+
 #ifdef __cplusplus
 }
 #endif
