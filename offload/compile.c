@@ -1,0 +1,2501 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The offload compiler (include/flowtwin/compile.h): pipeline + entries ->
+ * rules, restore contexts, placements. It sits in offload/, above model/,
+ * whose public API it reads; it knows rte_flow's types and calls no port.
+ *
+ * How it works. For each input port, the ingress control runs on a
+ * symbolic packet (struct sstate):
+ *
+ *  - the received packet is a stack of layers (enum ft_layer), each known
+ *    present, known absent or not known yet; a condition on the packet
+ *    decides some (ETH has_vlan, the L3 and L4 of each side, VXLAN) and adds
+ *    constraints on their bytes: together they are the rule's pattern;
+ *  - every value (metadata, header field) is a constant, a slice of the
+ *    received packet, or unknown (struct sval);
+ *  - header instances are valid, invalid or not known, and their fields read
+ *    the layer they were parsed from, unless an action wrote them.
+ *
+ * A condition on the packet splits the walk in two, each side with its
+ * pattern; a side rte_flow cannot express ("not VXLAN") is left to a rule of
+ * lower priority that sends the packet to software, resuming at that
+ * condition. A table whose key is all constants is looked up now; one whose
+ * key reads the packet is a group: the rule so far jumps to it. Groups are
+ * specialised by the state at their entrance (metadata the rest of the
+ * control reads, the layers known, the headers changed), so that every
+ * packet reaching a group meets the same program from there on; a packet
+ * handed to software from inside a group resumes after the actions of the
+ * path that first reached it, which leave the same live state as any other.
+ *
+ * A walk ends at the end of ingress (the packet is dropped, or sent: the
+ * egress control then runs on the packet as the deparser and parser leave
+ * it, and the bytes that leave are compared with the bytes received to find
+ * the actions: VXLAN_DECAP, VLAN pop/push/set, MAC rewrite), or at what the
+ * NIC cannot do (a MARK with a restore context, then QUEUE 0).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+#include <flowtwin/compile.h>
+
+#define MAX_META 128
+#define MAX_OVR 24
+#define MAX_CONS 10
+#define MAX_STEPS 32
+#define MAX_TARGETS 16
+#define MAX_DEPTH 8
+#define MAX_ALTS 16
+#define LAYER_BYTES 40
+
+/* --- Symbolic values ------------------------------------------------------ */
+
+enum { SV_UNKNOWN = 0, SV_CONST, SV_PKT };
+
+struct sval {
+	uint8_t kind;
+	uint8_t layer; /* SV_PKT: the received packet's layer */
+	uint8_t bits;
+	uint16_t off; /* SV_PKT: bit offset in the layer */
+	uint64_t c;   /* SV_CONST (at most 64 bits) */
+};
+
+static struct sval
+sv_const(uint64_t c, uint32_t bits)
+{
+	if (bits < 64)
+		c &= (UINT64_C(1) << bits) - 1;
+	return (struct sval){.kind = SV_CONST, .bits = (uint8_t)bits, .c = c};
+}
+
+static const struct sval sv_unknown = {.kind = SV_UNKNOWN};
+
+/* --- The symbolic packet -------------------------------------------------- */
+
+enum { L_UNK = 0, L_YES, L_NO };
+enum { HV_MAYBE = 0, HV_YES, HV_NO };
+
+struct lcons {
+	uint8_t layer;
+	uint8_t spec[LAYER_BYTES];
+	uint8_t mask[LAYER_BYTES];
+};
+
+struct ovr {
+	uint8_t hdr;
+	uint16_t field;
+	struct sval v;
+};
+
+struct step {
+	uint32_t action;
+	const uint8_t *data; /* the entry's, owned by the compiled state (see dup_data()) */
+};
+
+struct target {
+	uint8_t kind;
+	uint32_t id, index;
+};
+
+enum { FATE_NONE, FATE_SEND, FATE_DROP, FATE_GROUP };
+
+struct sstate {
+	uint32_t node;
+	uint8_t lay[FT_L_COUNT];	/* L_*: the pattern's protocol stack */
+	uint8_t hset[FT_HEADERS_MAX];	/* 0: validity from the layer; else HV_YES / HV_NO */
+	int8_t hsrc[FT_HEADERS_MAX];	/* layer the header's bytes come from; -1: zeros */
+	uint8_t n_ovr, n_cons, n_steps, n_targets;
+	uint8_t fate;
+	struct sval out_port;
+	uint16_t fate_action, last_action;
+	struct ovr ovr[MAX_OVR];
+	struct lcons cons[MAX_CONS];
+	struct step steps[MAX_STEPS];
+	struct target targets[MAX_TARGETS];
+	struct sval meta[MAX_META];
+};
+
+/* --- The compiled state --------------------------------------------------- */
+
+struct citem {
+	uint8_t type; /* enum rte_flow_item_type */
+	uint8_t layer;
+	uint8_t size; /* bytes of spec (and of mask) in crule.bytes; 0: no spec */
+	uint16_t off;
+};
+
+struct cact {
+	uint8_t type; /* enum rte_flow_action_type */
+	uint32_t arg; /* MARK id, JUMP group, QUEUE index, port, VLAN ethertype/vid/pcp */
+	uint8_t mac[6];
+};
+
+struct crule {
+	uint32_t port, group, prio;
+	uint8_t n_items, n_acts;
+	uint16_t n_bytes;
+	struct citem items[12];
+	struct cact acts[10];
+	uint8_t *bytes;
+	struct ft_rule_target *targets;
+	uint32_t n_targets;
+	uint16_t drop_reason, drop_action; /* FT_DROP_NONE: not a drop */
+	uint32_t note; /* index in notes */
+};
+
+struct group {
+	uint64_t hash;
+	uint32_t id;
+	uint32_t port;
+	struct sstate *entry; /* the state at its entrance (steps: the first path) */
+};
+
+struct ctx {
+	uint64_t hash;
+	struct ft_restore r;
+	struct ft_resume_step *steps;
+};
+
+/* An entry of a table, copied at the start of a compile. */
+struct sentry {
+	uint32_t handle, action, priority;
+	uint8_t *key, *data;
+	uint32_t rules, sw_rules;
+	const char *reason;
+};
+
+struct stable {
+	struct sentry *e;
+	uint32_t n;
+	uint32_t def_action;
+	uint8_t *def_data;
+	uint32_t def_rules, def_sw_rules;
+	const char *def_reason;
+	struct ft_table_decl decl;
+	uint32_t key_size;
+	uint16_t key_off[FT_KEY_BYTES_MAX];
+	/* index by the bytes of the constant key fields (one mask at a time) */
+	uint32_t idx_mask;
+	uint32_t *idx_head, *idx_next, idx_size;
+};
+
+struct ft_offload {
+	struct ft_pipeline *pipe;
+	const struct ft_program *prog;
+	const struct ft_nic_profile *prof;
+	uint32_t *ports, n_ports;
+	uint32_t rules_max;
+	struct ft_program_info info;
+	uint32_t parsed;	       /* layers the program's parser fills */
+	uint64_t *live[FT_CTL_COUNT];  /* per node: metadata read from there on (bitset) */
+	uint32_t live_words;
+	uint16_t meta_bits[MAX_META];
+	/* compile results */
+	struct crule *rules;
+	uint32_t n_rules, cap_rules;
+	struct group *groups;
+	uint32_t n_groups, cap_groups;
+	uint32_t *gindex, gindex_size; /* hash -> group + 1 */
+	struct ctx *ctxs;
+	uint32_t n_ctxs, cap_ctxs;
+	uint32_t *cindex, cindex_size;
+	struct stable *tables;
+	char **strs;
+	uint32_t n_strs, cap_strs;
+	uint32_t *sindex, sindex_size;
+	uint32_t *work, n_work, cap_work; /* groups to fill */
+	uint64_t bytes;
+	int error;
+};
+
+/* What the walk is doing: the group and port it fills, and the entry it follows. */
+struct walk {
+	struct ft_offload *off;
+	uint32_t port;
+	uint32_t group;
+	uint32_t prio_base; /* 0 for entries, MAX_DEPTH + 1 for the catch-all */
+	uint32_t *n_rules, *n_sw; /* the placement being followed */
+	const char **reason;
+	enum ft_control ctl;
+	const struct sstate *ing; /* in egress: the ingress state at its end */
+};
+
+static void *
+grow(void *p, uint32_t *cap, uint32_t need, size_t size)
+{
+	uint32_t n = *cap ? *cap : 16;
+	void *q;
+
+	if (need <= *cap)
+		return p;
+	while (n < need)
+		n *= 2;
+	if ((q = realloc(p, (size_t)n * size)) == NULL)
+		return NULL;
+	*cap = n;
+	return q;
+}
+
+/* Interns a formatted string (reasons, notes): the same text, the same pointer. */
+static const char *
+intern(struct ft_offload *off, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	uint64_t h;
+	uint32_t i, m;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (off->n_strs * 2 >= off->sindex_size) {
+		uint32_t size = off->sindex_size ? off->sindex_size * 2 : 256;
+		uint32_t *ix = calloc(size, sizeof(*ix));
+
+		if (ix == NULL)
+			return "out of memory";
+		for (uint32_t k = 0; k < off->n_strs; k++) {
+			h = XXH3_64bits(off->strs[k], strlen(off->strs[k]));
+			for (i = (uint32_t)h & (size - 1); ix[i]; i = (i + 1) & (size - 1))
+				;
+			ix[i] = k + 1;
+		}
+		free(off->sindex);
+		off->sindex = ix;
+		off->sindex_size = size;
+	}
+	m = off->sindex_size - 1;
+	h = XXH3_64bits(buf, strlen(buf));
+	for (i = (uint32_t)h & m; off->sindex[i]; i = (i + 1) & m)
+		if (strcmp(off->strs[off->sindex[i] - 1], buf) == 0)
+			return off->strs[off->sindex[i] - 1];
+	off->strs = grow(off->strs, &off->cap_strs, off->n_strs + 1, sizeof(char *));
+	if (off->strs == NULL || (off->strs[off->n_strs] = strdup(buf)) == NULL) {
+		off->error = -ENOMEM;
+		return "out of memory";
+	}
+	off->sindex[i] = ++off->n_strs;
+	return off->strs[off->n_strs - 1];
+}
+
+/* --- Reading the program -------------------------------------------------- */
+
+static uint32_t
+field_bits(const struct ft_offload *off, uint32_t hdr, uint32_t field, uint32_t *bitoff)
+{
+	struct ft_header_info hi;
+	struct ft_header_type_info ti;
+
+	ft_program_header(off->prog, hdr, &hi);
+	ft_program_header_type(off->prog, hi.type, &ti);
+	*bitoff = (uint32_t)ft_program_field_offset(off->prog, hi.type, field);
+	return ti.fields[field].bits;
+}
+
+static enum ft_layer
+header_layer(const struct ft_offload *off, uint32_t hdr)
+{
+	struct ft_header_info hi;
+
+	ft_program_header(off->prog, hdr, &hi);
+	return hi.layer;
+}
+
+static void
+bit_set(uint64_t *s, uint32_t i)
+{
+	s[i / 64] |= UINT64_C(1) << (i % 64);
+}
+
+static void
+ref_reads(const struct ft_ref *r, uint64_t *s)
+{
+	if (r->kind == FT_REF_META)
+		bit_set(s, r->id);
+}
+
+static void
+action_reads(const struct ft_offload *off, uint32_t a, uint64_t *s)
+{
+	struct ft_action_info ai;
+
+	ft_program_action(off->prog, a, &ai);
+	for (uint32_t i = 0; i < ai.n_ops; i++) {
+		const struct ft_op *op = &ai.ops[i];
+
+		ref_reads(&op->a, s);
+		ref_reads(&op->b, s);
+		for (uint32_t j = 0; j < op->n_list; j++)
+			ref_reads(&op->list[j], s);
+	}
+}
+
+static void
+cond_reads(const struct ft_offload *off, uint32_t c, uint64_t *s)
+{
+	struct ft_cond cd;
+
+	ft_program_cond(off->prog, c, &cd);
+	if (cd.kind == FT_COND_CMP) {
+		ref_reads(&cd.a, s);
+		ref_reads(&cd.b, s);
+	} else if (cd.kind != FT_COND_VALID) {
+		cond_reads(off, cd.l, s);
+		if (cd.kind != FT_COND_NOT)
+			cond_reads(off, cd.r, s);
+	}
+}
+
+/*
+ * Liveness: the metadata each node may read from there on (its own reads,
+ * those of every node after it, and all of the egress control's). A bitset
+ * per node; conservative (nothing is killed), which only costs sharing.
+ */
+static int
+liveness(struct ft_offload *off)
+{
+	const uint32_t w = off->live_words;
+
+	for (int c = FT_CTL_COUNT - 1; c >= 0; c--) {
+		uint32_t n = off->info.n_nodes[c];
+		uint64_t *acc = calloc(w, sizeof(uint64_t));
+
+		if (acc == NULL || (off->live[c] = calloc((size_t)(n + 1) * w, 8)) == NULL) {
+			free(acc);
+			return -ENOMEM;
+		}
+		if (c == FT_CTL_INGRESS && off->info.n_nodes[FT_CTL_EGRESS] > 0)
+			memcpy(acc, off->live[FT_CTL_EGRESS], w * 8);
+		memcpy(off->live[c] + (size_t)n * w, acc, w * 8);
+		for (uint32_t k = n; k-- > 0;) {
+			struct ft_node nd;
+
+			ft_program_node(off->prog, (enum ft_control)c, k, &nd);
+			if (nd.kind == FT_NODE_APPLY) {
+				struct ft_table_decl td;
+
+				ft_program_table(off->prog, nd.table, &td);
+				for (uint32_t i = 0; i < td.n_keys; i++)
+					ref_reads(&td.keys[i].ref, acc);
+				for (uint32_t i = 0; i < td.n_actions; i++)
+					action_reads(off, td.actions[i].action, acc);
+			} else if (nd.kind == FT_NODE_RUN) {
+				action_reads(off, nd.action, acc);
+			} else {
+				cond_reads(off, nd.cond, acc);
+			}
+			memcpy(off->live[c] + (size_t)k * w, acc, w * 8);
+		}
+		free(acc);
+	}
+	return 0;
+}
+
+static bool
+is_live(const struct ft_offload *off, enum ft_control c, uint32_t node, uint32_t meta)
+{
+	uint32_t k = node == FT_NODE_END ? off->info.n_nodes[c] : node;
+
+	return (off->live[c][(size_t)k * off->live_words + meta / 64] >> (meta % 64)) & 1;
+}
+
+/* --- Layers: the pattern's protocol stack --------------------------------- */
+
+/* Layers that sit in the same place of the stack: one of them at most. */
+static const uint8_t slot_of[FT_L_COUNT] = {
+	[FT_L_ETH] = 0,	   [FT_L_VLAN0] = 1,  [FT_L_VLAN1] = 2,	  [FT_L_ARP] = 3,
+	[FT_L_IPV4] = 3,   [FT_L_IPV6] = 3,   [FT_L_UDP] = 4,	  [FT_L_TCP] = 4,
+	[FT_L_ICMP] = 4,   [FT_L_ICMP6] = 4,  [FT_L_VXLAN] = 5,	  [FT_L_IN_ETH] = 6,
+	[FT_L_IN_VLAN0] = 7, [FT_L_IN_VLAN1] = 8, [FT_L_IN_ARP] = 9, [FT_L_IN_IPV4] = 9,
+	[FT_L_IN_IPV6] = 9, [FT_L_IN_UDP] = 10, [FT_L_IN_TCP] = 10, [FT_L_IN_ICMP] = 10,
+	[FT_L_IN_ICMP6] = 10,
+};
+
+static uint32_t
+layer_size(enum ft_layer l)
+{
+	return ft_proto_size(ft_layer_proto(l));
+}
+
+static struct sstate *
+st_dup(const struct sstate *st)
+{
+	struct sstate *c = malloc(sizeof(*c));
+
+	if (c != NULL)
+		memcpy(c, st, sizeof(*c));
+	return c;
+}
+
+/* Sets layer l present, its slot-mates absent. */
+static void
+lay_yes(struct sstate *st, enum ft_layer l)
+{
+	for (int k = 0; k < FT_L_COUNT; k++)
+		if (slot_of[k] == slot_of[l])
+			st->lay[k] = L_NO;
+	st->lay[l] = L_YES;
+}
+
+static struct lcons *
+cons_of(struct sstate *st, enum ft_layer l, bool add)
+{
+	for (uint32_t i = 0; i < st->n_cons; i++)
+		if (st->cons[i].layer == l)
+			return &st->cons[i];
+	if (!add || st->n_cons == MAX_CONS)
+		return NULL;
+	memset(&st->cons[st->n_cons], 0, sizeof(st->cons[0]));
+	st->cons[st->n_cons].layer = (uint8_t)l;
+	return &st->cons[st->n_cons++];
+}
+
+/*
+ * Adds "bits [off, off + bits) of layer l == value" (value: the low bits of a
+ * big-endian 16-byte number). Returns 1, 0 if it contradicts the pattern,
+ * -1 if it cannot be expressed.
+ */
+static int
+cons_add(struct sstate *st, enum ft_layer l, uint32_t off, uint32_t bits, const uint8_t *v16)
+{
+	struct lcons *c;
+
+	if (off + bits > LAYER_BYTES * 8 || (c = cons_of(st, l, true)) == NULL)
+		return -1;
+	for (uint32_t i = 0; i < bits; i++) {
+		uint32_t pb = off + i;		     /* bit in the layer, MSB first */
+		uint32_t vb = 128 - bits + i;	     /* bit in v16, MSB first */
+		uint8_t bit = (v16[vb / 8] >> (7 - vb % 8)) & 1;
+		uint8_t m = (uint8_t)(0x80 >> (pb % 8));
+
+		if (c->mask[pb / 8] & m) {
+			if (((c->spec[pb / 8] & m) != 0) != bit)
+				return 0;
+			continue;
+		}
+		c->mask[pb / 8] |= m;
+		if (bit)
+			c->spec[pb / 8] |= m;
+	}
+	return 1;
+}
+
+static int
+cons_add64(struct sstate *st, enum ft_layer l, uint32_t off, uint32_t bits, uint64_t v)
+{
+	uint8_t b[16] = {0};
+
+	for (int i = 0; i < 8; i++)
+		b[15 - i] = (uint8_t)(v >> (8 * i));
+	return cons_add(st, l, off, bits, b);
+}
+
+/* Bits [off, off+bits) of layer l if the pattern fixes them all, as a constant. */
+static bool
+cons_pinned(struct sstate *st, enum ft_layer l, uint32_t off, uint32_t bits, uint64_t *v)
+{
+	struct lcons *c = cons_of(st, l, false);
+
+	if (c == NULL || bits > 64 || off + bits > LAYER_BYTES * 8)
+		return false;
+	*v = 0;
+	for (uint32_t i = 0; i < bits; i++) {
+		uint32_t pb = off + i;
+		uint8_t m = (uint8_t)(0x80 >> (pb % 8));
+
+		if (!(c->mask[pb / 8] & m))
+			return false;
+		*v = (*v << 1) | ((c->spec[pb / 8] & m) != 0);
+	}
+	return true;
+}
+
+struct alts {
+	struct sstate *s[MAX_ALTS];
+	uint32_t n;
+	bool complete;
+};
+
+static void
+alts_free(struct alts *a)
+{
+	for (uint32_t i = 0; i < a->n; i++)
+		free(a->s[i]);
+	a->n = 0;
+}
+
+static void
+alts_push(struct alts *a, struct sstate *s)
+{
+	if (s == NULL)
+		return;
+	if (a->n == MAX_ALTS) {
+		free(s);
+		a->complete = false;
+		return;
+	}
+	a->s[a->n++] = s;
+}
+
+/* Fixed protocol numbers that lead from one layer to the next. */
+static bool
+link_layers(const struct ft_offload *off, struct sstate *st, enum ft_layer l3, enum ft_layer l4)
+{
+	uint8_t proto;
+	bool in = ft_layer_is_inner(l3);
+
+	switch (ft_layer_proto(l4)) {
+	case FT_PROTO_UDP: proto = 17; break;
+	case FT_PROTO_TCP: proto = 6; break;
+	case FT_PROTO_ICMP: proto = 1; break;
+	case FT_PROTO_ICMP6: proto = 58; break;
+	default: return false;
+	}
+	if (ft_layer_proto(l3) == FT_PROTO_IPV4) {
+		/* protocol; not a later fragment (and for VXLAN, no fragment at all). */
+		if (cons_add64(st, l3, 72, 8, proto) != 1)
+			return false;
+		if (cons_add64(st, l3, 51, 13, 0) != 1)
+			return false;
+	} else if (cons_add64(st, l3, 48, 8, proto) != 1) { /* IPv6 next header: no extension */
+		return false;
+	}
+	(void)off;
+	(void)in;
+	return true;
+}
+
+/*
+ * The ways layer l can be present: each alternative decides every layer
+ * below it (VLAN or not, IPv4 or IPv6, ...) and pins the protocol numbers
+ * that lead to it. 'out' gets the states; out->complete says whether they
+ * cover every packet that has l.
+ */
+static void
+require(const struct ft_offload *off, const struct sstate *st, enum ft_layer l, struct alts *out)
+{
+	const bool in = ft_layer_is_inner(l);
+	const enum ft_layer eth = in ? FT_L_IN_ETH : FT_L_ETH;
+	const enum ft_layer v0 = in ? FT_L_IN_VLAN0 : FT_L_VLAN0;
+	const enum ft_layer v1 = in ? FT_L_IN_VLAN1 : FT_L_VLAN1;
+	const uint32_t s = slot_of[l];
+	enum ft_layer l3s[] = {in ? FT_L_IN_IPV4 : FT_L_IPV4, in ? FT_L_IN_IPV6 : FT_L_IPV6};
+	struct alts tmp = {.complete = true};
+
+	out->n = 0;
+	out->complete = true;
+	if (!(off->parsed & FT_LAYER_BIT(l)) || st->lay[l] == L_NO)
+		return;
+	if (st->lay[l] == L_YES) {
+		alts_push(out, st_dup(st));
+		return;
+	}
+	/* What carries it. */
+	if (in) {
+		struct alts o;
+
+		require(off, st, FT_L_VXLAN, &o);
+		out->complete = o.complete;
+		if (l == FT_L_IN_ETH) {
+			for (uint32_t i = 0; i < o.n; i++)
+				lay_yes(o.s[i], FT_L_IN_ETH);
+			*out = o;
+			return;
+		}
+		tmp = o;
+	} else if (l == FT_L_VXLAN) {
+		struct alts o;
+
+		require(off, st, FT_L_UDP, &o);
+		out->complete = o.complete;
+		for (uint32_t i = 0; i < o.n; i++) {
+			struct sstate *c = o.s[i];
+			uint32_t nport;
+			const uint16_t *ports = ft_program_vxlan_ports(off->prog, &nport);
+			int ok = nport == 1;
+			enum ft_layer l3 = c->lay[FT_L_IPV4] == L_YES ? FT_L_IPV4 : FT_L_IPV6;
+
+			/* The parser's VXLAN: UDP to a VXLAN port, no fragment. */
+			if (ok && l3 == FT_L_IPV4)
+				ok = cons_add64(c, FT_L_IPV4, 50, 1, 0) == 1;
+			if (ok)
+				ok = cons_add64(c, FT_L_UDP, 16, 16, ports[0]) == 1;
+			if (!ok) {
+				out->complete = false;
+				free(c);
+				continue;
+			}
+			lay_yes(c, FT_L_VXLAN);
+			if (off->parsed & FT_LAYER_BIT(FT_L_IN_ETH))
+				lay_yes(c, FT_L_IN_ETH);
+			alts_push(out, c);
+		}
+		return;
+	} else {
+		alts_push(&tmp, st_dup(st));
+	}
+	/* From here on 'tmp' holds states where the side's Ethernet is there. */
+	for (uint32_t i = 0; i < tmp.n; i++) {
+		struct sstate *c = tmp.s[i];
+		struct alts v = {.complete = true};
+
+		lay_yes(c, eth);
+		if (s == slot_of[eth]) {
+			alts_push(out, c);
+			continue;
+		}
+		/* VLAN or not (decided for any layer past Ethernet; at most one tag). */
+		if ((off->parsed & FT_LAYER_BIT(v0)) && c->lay[v0] == L_UNK) {
+			struct sstate *t = st_dup(c);
+
+			if (t != NULL) {
+				lay_yes(t, v0);
+				t->lay[v1] = L_NO;
+				alts_push(&v, t);
+			}
+			c->lay[v0] = L_NO;
+			c->lay[v1] = L_NO;
+			alts_push(&v, c);
+		} else {
+			if (c->lay[v0] == L_YES && c->lay[v1] == L_UNK)
+				c->lay[v1] = L_NO;
+			alts_push(&v, c);
+		}
+		if (l == v0 || l == v1) {
+			for (uint32_t j = 0; j < v.n; j++) {
+				if (v.s[j]->lay[l] == L_YES && l == v0)
+					alts_push(out, v.s[j]);
+				else
+					free(v.s[j]);
+			}
+			if (l == v1)
+				out->complete = false; /* a second tag: not expressed */
+			continue;
+		}
+		for (uint32_t j = 0; j < v.n; j++) {
+			struct sstate *d = v.s[j];
+
+			if (slot_of[l] == slot_of[l3s[0]]) { /* an L3 */
+				if (d->lay[l] == L_UNK)
+					lay_yes(d, l);
+				alts_push(out, d->lay[l] == L_YES ? d : (free(d), NULL));
+				continue;
+			}
+			/* An L4: over IPv4 or IPv6, whichever is (or may be) there. */
+			for (int k = 0; k < 2; k++) {
+				struct sstate *e;
+				enum ft_layer l3 = l3s[k];
+
+				if (!(off->parsed & FT_LAYER_BIT(l3)) || d->lay[l3] == L_NO)
+					continue;
+				if ((ft_layer_proto(l) == FT_PROTO_ICMP && k == 1) ||
+				    (ft_layer_proto(l) == FT_PROTO_ICMP6 && k == 0))
+					continue;
+				if ((e = st_dup(d)) == NULL)
+					continue;
+				lay_yes(e, l3);
+				if (e->lay[l] == L_UNK) {
+					if (!link_layers(off, e, l3, l)) {
+						free(e);
+						continue;
+					}
+					lay_yes(e, l);
+				}
+				alts_push(out, e->lay[l] == L_YES ? e : (free(e), NULL));
+			}
+			free(d);
+		}
+	}
+}
+
+/* --- Values --------------------------------------------------------------- */
+
+static uint8_t
+hvalid(const struct sstate *st, uint32_t h)
+{
+	if (st->hset[h])
+		return st->hset[h];
+	if (st->hsrc[h] < 0)
+		return st->hsrc[h] == -1 ? HV_NO : HV_MAYBE;
+	return st->lay[st->hsrc[h]] == L_YES ? HV_YES
+	       : st->lay[st->hsrc[h]] == L_NO ? HV_NO
+					      : HV_MAYBE;
+}
+
+static uint64_t
+be_const(const uint8_t v[16], uint32_t width)
+{
+	uint64_t c = 0;
+
+	for (int i = 8; i < 16; i++)
+		c = (c << 8) | v[i];
+	return width < 64 ? c & ((UINT64_C(1) << width) - 1) : c;
+}
+
+static uint64_t
+load_be(const uint8_t *p, uint32_t bitoff, uint32_t bits)
+{
+	uint64_t v = 0;
+
+	for (uint32_t i = 0; i < bits; i++) {
+		uint32_t b = bitoff + i;
+
+		v = (v << 1) | ((p[b / 8] >> (7 - b % 8)) & 1);
+	}
+	return v;
+}
+
+struct actx {
+	struct walk *w;
+	struct sstate *st;
+	uint32_t action;
+	const uint8_t *data;
+	const char *stop; /* why the NIC cannot run it */
+};
+
+static struct sval
+rd(struct actx *ax, const struct ft_ref *r)
+{
+	struct ft_offload *off = ax->w->off;
+	struct sstate *st = ax->st;
+
+	switch (r->kind) {
+	case FT_REF_CONST:
+		return r->width <= 64 ? sv_const(be_const(r->value, r->width), r->width) : sv_unknown;
+	case FT_REF_META:
+		return st->meta[r->id];
+	case FT_REF_PARAM: {
+		struct ft_action_info ai;
+		uint32_t off_b = 0;
+
+		ft_program_action(off->prog, ax->action, &ai);
+		for (uint32_t i = 0; i < r->id; i++)
+			off_b += (ai.params[i].bits + 7) / 8;
+		if (ai.params[r->id].bits > 64 || ax->data == NULL)
+			return sv_unknown;
+		return sv_const(load_be(ax->data + off_b, 0, ((ai.params[r->id].bits + 7) / 8) * 8),
+				ai.params[r->id].bits);
+	}
+	case FT_REF_STD:
+		switch (r->id) {
+		case FT_STD_IN_PORT: return sv_const(ax->w->port, 32);
+		case FT_STD_OUT_PORT:
+			return st->fate == FATE_SEND ? st->out_port : sv_const(0, 32);
+		case FT_STD_RID: return sv_const(0, 16);
+		default: return sv_unknown;
+		}
+	case FT_REF_FIELD: {
+		uint32_t bitoff, bits = field_bits(off, r->id, r->field, &bitoff);
+		uint64_t v;
+
+		switch (hvalid(st, r->id)) {
+		case HV_NO: return sv_const(0, bits);
+		case HV_MAYBE: return sv_unknown;
+		}
+		for (uint32_t i = 0; i < st->n_ovr; i++)
+			if (st->ovr[i].hdr == r->id && st->ovr[i].field == r->field)
+				return st->ovr[i].v;
+		if (st->hsrc[r->id] < 0)
+			return sv_const(0, bits);
+		if (cons_pinned(st, (enum ft_layer)st->hsrc[r->id], bitoff, bits, &v))
+			return sv_const(v, bits);
+		return (struct sval){.kind = SV_PKT, .layer = (uint8_t)st->hsrc[r->id],
+				     .off = (uint16_t)bitoff, .bits = (uint8_t)bits};
+	}
+	default:
+		return sv_unknown;
+	}
+}
+
+/* v as a value of 'width' bits: truncated (a slice) or zero-extended. */
+static struct sval
+fit(struct sval v, uint32_t width)
+{
+	if (v.kind == SV_CONST)
+		return sv_const(v.c, width);
+	if (v.kind == SV_PKT && v.bits > width) {
+		v.off = (uint16_t)(v.off + v.bits - width);
+		v.bits = (uint8_t)width;
+	}
+	return v;
+}
+
+static void
+wr(struct actx *ax, const struct ft_ref *r, struct sval v)
+{
+	struct ft_offload *off = ax->w->off;
+	struct sstate *st = ax->st;
+
+	if (r->kind == FT_REF_META) {
+		struct ft_metadata_info mi;
+
+		ft_program_metadata(off->prog, r->id, &mi);
+		st->meta[r->id] = fit(v, mi.bits);
+		return;
+	}
+	if (r->kind != FT_REF_FIELD) {
+		ax->stop = "writes a value the NIC does not hold";
+		return;
+	}
+	switch (hvalid(st, r->id)) {
+	case HV_NO: return;
+	case HV_MAYBE: ax->stop = "writes a header that may be invalid"; return;
+	}
+	{
+		uint32_t bitoff, bits = field_bits(off, r->id, r->field, &bitoff);
+		uint32_t i;
+
+		for (i = 0; i < st->n_ovr; i++)
+			if (st->ovr[i].hdr == r->id && st->ovr[i].field == r->field)
+				break;
+		if (i == MAX_OVR) {
+			ax->stop = "changes too many header fields";
+			return;
+		}
+		if (i == st->n_ovr)
+			st->n_ovr++;
+		st->ovr[i] = (struct ovr){.hdr = (uint8_t)r->id, .field = (uint16_t)r->field,
+					  .v = fit(v, bits)};
+	}
+}
+
+static void
+ovr_drop(struct sstate *st, uint32_t h)
+{
+	uint32_t j = 0;
+
+	for (uint32_t i = 0; i < st->n_ovr; i++)
+		if (st->ovr[i].hdr != h)
+			st->ovr[j++] = st->ovr[i];
+	st->n_ovr = (uint8_t)j;
+}
+
+static struct sval
+arith(enum ft_op_kind k, struct sval a, struct sval b)
+{
+	if (a.kind == SV_CONST && (b.kind == SV_CONST || k == FT_OP_NOT)) {
+		uint64_t x = a.c, y = b.c;
+
+		switch (k) {
+		case FT_OP_ADD: return sv_const(x + y, 64);
+		case FT_OP_SUB: return sv_const(x - y, 64);
+		case FT_OP_AND: return sv_const(x & y, 64);
+		case FT_OP_OR: return sv_const(x | y, 64);
+		case FT_OP_XOR: return sv_const(x ^ y, 64);
+		case FT_OP_SHL: return sv_const(y >= 64 ? 0 : x << y, 64);
+		case FT_OP_SHR: return sv_const(y >= 64 ? 0 : x >> y, 64);
+		case FT_OP_NOT: return sv_const(~x, a.bits ? a.bits : 64);
+		default: return sv_unknown;
+		}
+	}
+	/* A slice of the packet: its top bits (>>), its low bits (& 2^m - 1). */
+	if (a.kind == SV_PKT && b.kind == SV_CONST) {
+		if (k == FT_OP_SHR && b.c < a.bits) {
+			a.bits = (uint8_t)(a.bits - b.c);
+			return a;
+		}
+		if (k == FT_OP_AND && b.c != 0 && (b.c & (b.c + 1)) == 0) {
+			uint32_t m = (uint32_t)__builtin_popcountll(b.c);
+
+			return m >= a.bits ? a : fit(a, m);
+		}
+	}
+	return sv_unknown;
+}
+
+/* Runs action 'a' with 'data' on the state; ax->stop says why it cannot, if so. */
+static void
+run_action(struct actx *ax)
+{
+	struct ft_offload *off = ax->w->off;
+	struct sstate *st = ax->st;
+	struct ft_action_info ai;
+
+	ft_program_action(off->prog, ax->action, &ai);
+	st->last_action = (uint16_t)ax->action;
+	for (uint32_t i = 0; i < ai.n_ops && ax->stop == NULL; i++) {
+		const struct ft_op *op = &ai.ops[i];
+
+		switch (op->kind) {
+		case FT_OP_SET:
+			if (op->dst.kind == FT_REF_HEADER || op->a.kind == FT_REF_HEADER)
+				ax->stop = "copies a whole header";
+			else
+				wr(ax, &op->dst, rd(ax, &op->a));
+			break;
+		case FT_OP_ADD: case FT_OP_SUB: case FT_OP_AND: case FT_OP_OR: case FT_OP_XOR:
+		case FT_OP_SHL: case FT_OP_SHR: case FT_OP_NOT:
+			wr(ax, &op->dst, arith(op->kind, rd(ax, &op->a), rd(ax, &op->b)));
+			break;
+		case FT_OP_SET_VALID:
+			if (hvalid(st, op->dst.id) == HV_MAYBE) {
+				ax->stop = "makes valid a header that may be valid already";
+			} else if (hvalid(st, op->dst.id) == HV_NO) {
+				ovr_drop(st, op->dst.id);
+				st->hsrc[op->dst.id] = -1;
+				st->hset[op->dst.id] = HV_YES;
+			}
+			break;
+		case FT_OP_SET_INVALID:
+			ovr_drop(st, op->dst.id);
+			st->hset[op->dst.id] = HV_NO;
+			break;
+		case FT_OP_CSUM:
+		case FT_OP_HASH:
+			wr(ax, &op->dst, sv_unknown);
+			break;
+		case FT_OP_SEND:
+			st->fate = FATE_SEND;
+			st->out_port = rd(ax, &op->a);
+			st->fate_action = (uint16_t)ax->action;
+			break;
+		case FT_OP_DROP:
+			st->fate = FATE_DROP;
+			st->fate_action = (uint16_t)ax->action;
+			break;
+		case FT_OP_REPLICATE:
+			ax->stop = "replicates to a group (flooding): head-end replication to N "
+				   "destinations has no rte_flow action in DPDK 22.11";
+			break;
+		case FT_OP_MIRROR:
+			ax->stop = "mirrors: left to software";
+			break;
+		case FT_OP_DIGEST:
+			ax->stop = "raises a digest for the control plane";
+			break;
+		case FT_OP_LEARN:
+			ax->stop = "learns an entry (add on miss)";
+			break;
+		case FT_OP_COUNT: {
+			struct sval ix = rd(ax, &op->a);
+
+			if (ix.kind != SV_CONST || st->n_targets == MAX_TARGETS)
+				ax->stop = "counts at an index read from the packet";
+			else
+				st->targets[st->n_targets++] = (struct target){
+					.kind = FT_TARGET_COUNTER, .id = op->id, .index = (uint32_t)ix.c};
+			break;
+		}
+		}
+	}
+	if (ax->stop == NULL && st->n_steps == MAX_STEPS)
+		ax->stop = "path too long";
+	if (ax->stop == NULL)
+		st->steps[st->n_steps++] = (struct step){.action = ax->action, .data = ax->data};
+}
+
+/* An ARP layer read or written: say so, it is the most common reason. */
+static const char *
+stop_reason(struct ft_offload *off, uint32_t action, const char *why)
+{
+	struct ft_action_info ai;
+
+	ft_program_action(off->prog, action, &ai);
+	for (uint32_t i = 0; i < ai.n_ops; i++) {
+		const struct ft_op *op = &ai.ops[i];
+
+		if (op->dst.kind == FT_REF_FIELD &&
+		    ft_layer_proto(header_layer(off, op->dst.id)) == FT_PROTO_ARP)
+			return intern(off, "action '%s' rewrites ARP fields: no rte_flow action for "
+					   "that in DPDK 22.11",
+				      ai.name);
+	}
+	return intern(off, "action '%s' %s", ai.name, why);
+}
+
+/* --- Conditions ------------------------------------------------------------ */
+
+static enum rte_flow_item_type
+layer_item(enum ft_layer l)
+{
+	switch (ft_layer_proto(l)) {
+	case FT_PROTO_ETH: return RTE_FLOW_ITEM_TYPE_ETH;
+	case FT_PROTO_VLAN: return RTE_FLOW_ITEM_TYPE_VLAN;
+	case FT_PROTO_IPV4: return RTE_FLOW_ITEM_TYPE_IPV4;
+	case FT_PROTO_IPV6: return RTE_FLOW_ITEM_TYPE_IPV6;
+	case FT_PROTO_UDP: return RTE_FLOW_ITEM_TYPE_UDP;
+	case FT_PROTO_TCP: return RTE_FLOW_ITEM_TYPE_TCP;
+	case FT_PROTO_VXLAN: return RTE_FLOW_ITEM_TYPE_VXLAN;
+	default: return RTE_FLOW_ITEM_TYPE_END; /* ARP, ICMP: no item on mlx5 */
+	}
+}
+
+static bool
+layer_matchable(const struct ft_offload *off, enum ft_layer l)
+{
+	enum rte_flow_item_type t = layer_item(l);
+
+	return t != RTE_FLOW_ITEM_TYPE_END && ft_nic_profile_has_item(off->prof, t);
+}
+
+/* st with "v == c" (eq) or "v != c" (!eq), v a slice of the packet, as disjoint patterns. */
+static void
+split_eq(const struct ft_offload *off, const struct sstate *st, struct sval v, uint64_t c,
+	 struct alts *t, struct alts *f)
+{
+	struct sstate *s;
+
+	if (!layer_matchable(off, (enum ft_layer)v.layer) || v.bits > 64) {
+		t->complete = f->complete = false;
+		return;
+	}
+	if (v.bits < 64 && (c >> v.bits) != 0) { /* never equal */
+		alts_push(f, st_dup(st));
+		return;
+	}
+	if ((s = st_dup(st)) != NULL) {
+		if (cons_add64(s, (enum ft_layer)v.layer, v.off, v.bits, c) == 1)
+			alts_push(t, s);
+		else
+			free(s);
+	}
+	if (v.bits > 16) { /* "!=" as bit patterns: too many */
+		f->complete = false;
+		return;
+	}
+	/* Differs first at bit i (from the top): equal above, different at i. */
+	for (uint32_t i = 0; i < v.bits; i++) {
+		uint32_t above = i + 1;
+		uint64_t want = (c >> (v.bits - above)) ^ 1;
+
+		if ((s = st_dup(st)) == NULL)
+			continue;
+		if (cons_add64(s, (enum ft_layer)v.layer, v.off, above, want) == 1)
+			alts_push(f, s);
+		else
+			free(s);
+	}
+}
+
+static void
+split_cond(struct walk *w, const struct sstate *st, uint32_t c, struct alts *t, struct alts *f)
+{
+	struct ft_offload *off = w->off;
+	struct ft_cond cd;
+
+	t->n = f->n = 0;
+	t->complete = f->complete = true;
+	ft_program_cond(off->prog, c, &cd);
+	switch (cd.kind) {
+	case FT_COND_VALID: {
+		uint8_t v = hvalid(st, cd.hdr);
+		enum ft_layer l;
+
+		if (v != HV_MAYBE) {
+			alts_push(v == HV_YES ? t : f, st_dup(st));
+			return;
+		}
+		if (st->hsrc[cd.hdr] < 0) {
+			t->complete = f->complete = false;
+			return;
+		}
+		l = (enum ft_layer)st->hsrc[cd.hdr];
+		require(off, st, l, t);
+		/* Absent: expressible for a VLAN tag (has_vlan 0) or as a slot-mate present. */
+		if (ft_layer_proto(l) == FT_PROTO_VLAN && (l == FT_L_VLAN0 || l == FT_L_IN_VLAN0)) {
+			struct alts eth;
+
+			require(off, st, l == FT_L_VLAN0 ? FT_L_ETH : FT_L_IN_ETH, &eth);
+			f->complete = eth.complete;
+			for (uint32_t i = 0; i < eth.n; i++) {
+				eth.s[i]->lay[l] = L_NO;
+				eth.s[i]->lay[l + 1] = L_NO;
+				alts_push(f, eth.s[i]);
+			}
+			return;
+		}
+		f->complete = false;
+		for (int k = 0; k < FT_L_COUNT; k++) {
+			struct alts o;
+
+			if (k == (int)l || slot_of[k] != slot_of[l] || !(off->parsed & FT_LAYER_BIT(k)))
+				continue;
+			require(off, st, (enum ft_layer)k, &o);
+			for (uint32_t i = 0; i < o.n; i++)
+				alts_push(f, o.s[i]);
+		}
+		return;
+	}
+	case FT_COND_CMP: {
+		struct actx ax = {.w = w, .st = (struct sstate *)st, .action = UINT32_MAX};
+		struct sval a = rd(&ax, &cd.a), b = rd(&ax, &cd.b);
+		bool eq = cd.cmp == FT_CMP_EQ;
+
+		if (a.kind == SV_CONST && b.kind == SV_CONST) {
+			bool r;
+
+			switch (cd.cmp) {
+			case FT_CMP_EQ: r = a.c == b.c; break;
+			case FT_CMP_NE: r = a.c != b.c; break;
+			case FT_CMP_LT: r = a.c < b.c; break;
+			case FT_CMP_LE: r = a.c <= b.c; break;
+			case FT_CMP_GT: r = a.c > b.c; break;
+			default: r = a.c >= b.c; break;
+			}
+			alts_push(r ? t : f, st_dup(st));
+			return;
+		}
+		if (a.kind == SV_CONST) {
+			struct sval x = a;
+
+			a = b;
+			b = x;
+		}
+		if ((cd.cmp != FT_CMP_EQ && cd.cmp != FT_CMP_NE) || a.kind != SV_PKT ||
+		    b.kind != SV_CONST) {
+			t->complete = f->complete = false;
+			return;
+		}
+		if (eq)
+			split_eq(off, st, a, b.c, t, f);
+		else
+			split_eq(off, st, a, b.c, f, t);
+		return;
+	}
+	case FT_COND_NOT:
+		split_cond(w, st, cd.l, f, t);
+		return;
+	case FT_COND_AND:
+	case FT_COND_OR: {
+		struct alts lt, lf;
+		bool and = cd.kind == FT_COND_AND;
+		struct alts *go, *stay; /* the side that needs r, the side decided by l */
+
+		split_cond(w, st, cd.l, &lt, &lf);
+		go = and ? &lt : &lf;
+		stay = and ? &lf : &lt;
+		for (uint32_t i = 0; i < stay->n; i++)
+			alts_push(and ? f : t, stay->s[i]);
+		(and ? f : t)->complete = stay->complete && go->complete;
+		(and ? t : f)->complete = go->complete;
+		for (uint32_t i = 0; i < go->n; i++) {
+			struct alts rt, rf;
+
+			split_cond(w, go->s[i], cd.r, &rt, &rf);
+			t->complete &= rt.complete;
+			f->complete &= rf.complete;
+			for (uint32_t j = 0; j < rt.n; j++)
+				alts_push(t, rt.s[j]);
+			for (uint32_t j = 0; j < rf.n; j++)
+				alts_push(f, rf.s[j]);
+			free(go->s[i]);
+		}
+		return;
+	}
+	}
+}
+
+/* --- Rules ----------------------------------------------------------------- */
+
+static struct crule *
+rule_new(struct walk *w, const struct sstate *st, uint32_t depth)
+{
+	struct ft_offload *off = w->off;
+	struct crule *r;
+
+	off->rules = grow(off->rules, &off->cap_rules, off->n_rules + 1, sizeof(*r));
+	if (off->rules == NULL) {
+		off->error = -ENOMEM;
+		return NULL;
+	}
+	r = &off->rules[off->n_rules];
+	memset(r, 0, sizeof(*r));
+	r->port = w->port;
+	r->group = w->group;
+	r->prio = w->prio_base + (MAX_DEPTH - (depth > MAX_DEPTH ? MAX_DEPTH : depth));
+	r->drop_reason = FT_DROP_NONE;
+	/* The pattern: the layers known present, in order, with their bytes. */
+	if (st != NULL) {
+		uint8_t buf[FT_L_COUNT * 2 * LAYER_BYTES];
+		uint32_t nb = 0;
+
+		for (int l = 0; l < FT_L_COUNT && r->n_items < 12; l++) {
+			struct lcons *c = NULL;
+			uint32_t size = layer_size((enum ft_layer)l);
+			struct citem *it;
+
+			if (st->lay[l] != L_YES) {
+				if (l != FT_L_ETH)
+					continue;
+			}
+			for (uint32_t i = 0; i < st->n_cons; i++)
+				if (st->cons[i].layer == l)
+					c = (struct lcons *)&st->cons[i];
+			it = &r->items[r->n_items++];
+			it->type = (uint8_t)layer_item((enum ft_layer)l);
+			it->layer = (uint8_t)l;
+			if (c != NULL || ft_layer_proto((enum ft_layer)l) == FT_PROTO_ETH) {
+				it->off = (uint16_t)nb;
+				it->size = (uint8_t)size;
+				memset(buf + nb, 0, 2 * size);
+				if (c != NULL) {
+					memcpy(buf + nb, c->spec, size);
+					memcpy(buf + nb + size, c->mask, size);
+				}
+				nb += 2 * size;
+			}
+		}
+		if ((r->bytes = malloc(nb ? nb : 1)) == NULL) {
+			off->error = -ENOMEM;
+			return NULL;
+		}
+		memcpy(r->bytes, buf, nb);
+		r->n_bytes = (uint16_t)nb;
+		off->bytes += nb;
+		off->n_rules++;
+		/* Each Ethernet item says whether a VLAN tag follows, when that is known. */
+		for (uint32_t i = 0; i < r->n_items; i++) {
+			uint8_t l = r->items[i].layer;
+			uint8_t v = l == FT_L_ETH ? st->lay[FT_L_VLAN0] : st->lay[FT_L_IN_VLAN0];
+
+			if (ft_layer_proto((enum ft_layer)l) == FT_PROTO_ETH)
+				r->items[i].type |= 0; /* has_vlan is written in rule_flow() */
+			r->items[i].size |= 0;
+			if (ft_layer_proto((enum ft_layer)l) == FT_PROTO_ETH)
+				r->items[i].layer = (uint8_t)(l | (v == L_YES ? 0x80 : v == L_NO ? 0x40 : 0));
+		}
+	} else {
+		r->bytes = NULL;
+		off->n_rules++;
+	}
+	return r;
+}
+
+static void
+rule_act(struct crule *r, enum rte_flow_action_type t, uint32_t arg)
+{
+	if (r->n_acts < 10)
+		r->acts[r->n_acts++] = (struct cact){.type = (uint8_t)t, .arg = arg};
+}
+
+static int
+rule_count(struct ft_offload *off, struct crule *r, const struct sstate *st, int32_t delta_from,
+	   int32_t delta)
+{
+	if (st->n_targets == 0)
+		return 0;
+	if ((r->targets = calloc(st->n_targets, sizeof(*r->targets))) == NULL)
+		return off->error = -ENOMEM;
+	for (uint32_t i = 0; i < st->n_targets; i++)
+		r->targets[i] = (struct ft_rule_target){
+			.kind = st->targets[i].kind, .id = st->targets[i].id,
+			.index = st->targets[i].index,
+			.byte_delta = (int32_t)i >= delta_from ? delta : 0};
+	r->n_targets = st->n_targets;
+	off->bytes += st->n_targets * sizeof(*r->targets);
+	rule_act(r, RTE_FLOW_ACTION_TYPE_COUNT, 0);
+	return 0;
+}
+
+/* --- Restore contexts ------------------------------------------------------ */
+
+static uint32_t
+ctx_get(struct ft_offload *off, enum ft_restore_kind kind, uint32_t port, uint32_t node,
+	const struct step *steps, uint32_t n_steps, const char *reason)
+{
+	uint64_t h = XXH3_64bits_withSeed(steps, n_steps * sizeof(*steps),
+					  ((uint64_t)kind << 60) ^ ((uint64_t)port << 32) ^ node ^
+						  (uint64_t)(uintptr_t)reason);
+	uint32_t i, m;
+	struct ctx *c;
+
+	if (off->n_ctxs * 2 >= off->cindex_size) {
+		uint32_t size = off->cindex_size ? off->cindex_size * 2 : 1024;
+		uint32_t *ix = calloc(size, sizeof(*ix));
+
+		if (ix == NULL)
+			goto nomem;
+		for (uint32_t k = 0; k < off->n_ctxs; k++) {
+			for (i = (uint32_t)off->ctxs[k].hash & (size - 1); ix[i]; i = (i + 1) & (size - 1))
+				;
+			ix[i] = k + 1;
+		}
+		free(off->cindex);
+		off->cindex = ix;
+		off->cindex_size = size;
+	}
+	m = off->cindex_size - 1;
+	for (i = (uint32_t)h & m; off->cindex[i]; i = (i + 1) & m) {
+		c = &off->ctxs[off->cindex[i] - 1];
+		if (c->hash == h && c->r.kind == kind && c->r.port == port &&
+		    c->r.resume.node == node && c->r.resume.n_steps == n_steps &&
+		    c->r.reason == reason &&
+		    memcmp(c->steps, steps, n_steps * sizeof(*steps)) == 0)
+			return off->cindex[i];
+	}
+	if (off->n_ctxs + 1 > off->prof->mark_max) {
+		off->error = -ENOSPC;
+		return 0;
+	}
+	off->ctxs = grow(off->ctxs, &off->cap_ctxs, off->n_ctxs + 1, sizeof(*c));
+	if (off->ctxs == NULL)
+		goto nomem;
+	c = &off->ctxs[off->n_ctxs];
+	_Static_assert(sizeof(struct step) == sizeof(struct ft_resume_step), "step");
+	c->steps = NULL;
+	if (n_steps && (c->steps = malloc(n_steps * sizeof(*steps))) == NULL)
+		goto nomem;
+	memcpy(c->steps, steps, n_steps * sizeof(*steps));
+	c->hash = h;
+	c->r = (struct ft_restore){.kind = kind, .port = port, .reason = reason,
+				   .resume = {.node = node, .steps = c->steps, .n_steps = n_steps}};
+	off->bytes += sizeof(*c) + n_steps * sizeof(*steps);
+	off->cindex[i] = ++off->n_ctxs;
+	return off->n_ctxs;
+nomem:
+	off->error = -ENOMEM;
+	return 0;
+}
+
+/* The fate that reaches software: queue 0, or in transfer the port's representor. */
+static void
+to_software(const struct ft_offload *off, struct crule *r)
+{
+	if (off->prof->domain == FT_NIC_DOMAIN_TRANSFER)
+		rule_act(r, RTE_FLOW_ACTION_TYPE_PORT_REPRESENTOR, r->port);
+	else
+		rule_act(r, RTE_FLOW_ACTION_TYPE_QUEUE, 0);
+}
+
+/*
+ * A rule that hands the packet to software, which resumes at 'node' after
+ * replaying src's steps; the rule counts what src's targets stand for.
+ */
+static void
+handoff(struct walk *w, const struct sstate *st, uint32_t depth, uint32_t node,
+	const struct sstate *src, const char *reason)
+{
+	struct ft_offload *off = w->off;
+	uint32_t mark = ctx_get(off, FT_RESTORE_RESUME, w->port, node, src->steps, src->n_steps,
+				reason);
+	struct crule *r;
+
+	if (mark == 0 || (r = rule_new(w, st, depth)) == NULL)
+		return;
+	rule_count(off, r, src, INT32_MAX, 0);
+	rule_act(r, RTE_FLOW_ACTION_TYPE_MARK, mark);
+	to_software(off, r);
+	if (w->n_sw != NULL) {
+		(*w->n_sw)++;
+		if (*w->reason == NULL)
+			*w->reason = reason;
+	}
+}
+
+/* --- Groups ---------------------------------------------------------------- */
+
+/* The group a state enters, created (and queued to be filled) on first use. */
+static uint32_t
+group_get(struct walk *w, const struct sstate *st)
+{
+	struct ft_offload *off = w->off;
+	struct sstate key;
+	uint64_t h;
+	uint32_t i, m;
+	struct group *g;
+
+	/* What matters from here on: live metadata, layers, headers, fate; not the path. */
+	memset(&key, 0, sizeof(key));
+	key.node = st->node;
+	memcpy(key.lay, st->lay, sizeof(key.lay));
+	memcpy(key.hset, st->hset, sizeof(key.hset));
+	memcpy(key.hsrc, st->hsrc, sizeof(key.hsrc));
+	key.n_ovr = st->n_ovr;
+	memcpy(key.ovr, st->ovr, st->n_ovr * sizeof(st->ovr[0]));
+	key.fate = st->fate;
+	key.out_port = st->out_port;
+	key.fate_action = st->fate_action;
+	for (uint32_t k = 0; k < off->info.n_metadata; k++)
+		if (is_live(off, FT_CTL_INGRESS, st->node, k))
+			key.meta[k] = st->meta[k];
+	h = XXH3_64bits(&key, sizeof(key)) ^ w->port;
+	if (off->n_groups * 2 >= off->gindex_size) {
+		uint32_t size = off->gindex_size ? off->gindex_size * 2 : 256;
+		uint32_t *ix = calloc(size, sizeof(*ix));
+
+		if (ix == NULL)
+			goto nomem;
+		for (uint32_t k = 0; k < off->n_groups; k++) {
+			for (i = (uint32_t)off->groups[k].hash & (size - 1); ix[i]; i = (i + 1) & (size - 1))
+				;
+			ix[i] = k + 1;
+		}
+		free(off->gindex);
+		off->gindex = ix;
+		off->gindex_size = size;
+	}
+	m = off->gindex_size - 1;
+	for (i = (uint32_t)h & m; off->gindex[i]; i = (i + 1) & m) {
+		g = &off->groups[off->gindex[i] - 1];
+		if (g->hash == h && g->port == w->port)
+			return g->id;
+	}
+	off->groups = grow(off->groups, &off->cap_groups, off->n_groups + 1, sizeof(*g));
+	off->work = grow(off->work, &off->cap_work, off->n_work + 1, sizeof(uint32_t));
+	if (off->groups == NULL || off->work == NULL)
+		goto nomem;
+	g = &off->groups[off->n_groups];
+	g->hash = h;
+	g->port = w->port;
+	g->id = off->n_groups + 1; /* group 0 is the classifier */
+	if ((g->entry = st_dup(st)) == NULL)
+		goto nomem;
+	g->entry->n_cons = 0;
+	g->entry->n_targets = 0;
+	off->bytes += sizeof(*g) + sizeof(struct sstate);
+	off->gindex[i] = ++off->n_groups;
+	off->work[off->n_work++] = g->id;
+	return g->id;
+nomem:
+	off->error = -ENOMEM;
+	return 0;
+}
+
+/* --- Tables ---------------------------------------------------------------- */
+
+static struct sentry *
+table_find(struct ft_offload *off, uint32_t t, const uint8_t *key, uint32_t mask)
+{
+	struct stable *tb = &off->tables[t];
+	uint64_t h;
+
+	if (tb->idx_head == NULL || tb->idx_mask != mask) {
+		free(tb->idx_head);
+		free(tb->idx_next);
+		tb->idx_size = 1;
+		while (tb->idx_size < tb->n * 2 + 2)
+			tb->idx_size *= 2;
+		tb->idx_head = calloc(tb->idx_size, sizeof(uint32_t));
+		tb->idx_next = calloc(tb->n + 1, sizeof(uint32_t));
+		if (tb->idx_head == NULL || tb->idx_next == NULL) {
+			off->error = -ENOMEM;
+			return NULL;
+		}
+		tb->idx_mask = mask;
+		for (uint32_t i = 0; i < tb->n; i++) {
+			uint8_t k[FT_KEY_BYTES_MAX];
+			uint32_t n = 0;
+
+			for (uint32_t j = 0; j < tb->decl.n_keys; j++)
+				if (mask & (1u << j)) {
+					uint32_t nb = tb->key_off[j + 1] - tb->key_off[j];
+
+					memcpy(k + n, tb->e[i].key + tb->key_off[j], nb);
+					n += nb;
+				}
+			h = XXH3_64bits(k, n) & (tb->idx_size - 1);
+			tb->idx_next[i + 1] = tb->idx_head[h];
+			tb->idx_head[h] = i + 1;
+		}
+	}
+	(void)key;
+	return NULL;
+}
+
+/* Calls fn on every entry whose fields in 'mask' equal those of 'key'. */
+static void
+table_each(struct ft_offload *off, uint32_t t, const uint8_t *key, uint32_t mask,
+	   void (*fn)(struct walk *, const struct sstate *, struct sentry *), struct walk *w,
+	   const struct sstate *st)
+{
+	struct stable *tb = &off->tables[t];
+	uint8_t k[FT_KEY_BYTES_MAX];
+	uint32_t n = 0;
+
+	table_find(off, t, key, mask);
+	if (tb->idx_head == NULL)
+		return;
+	for (uint32_t j = 0; j < tb->decl.n_keys; j++)
+		if (mask & (1u << j)) {
+			uint32_t nb = tb->key_off[j + 1] - tb->key_off[j];
+
+			memcpy(k + n, key + tb->key_off[j], nb);
+			n += nb;
+		}
+	for (uint32_t i = tb->idx_head[XXH3_64bits(k, n) & (tb->idx_size - 1)]; i;
+	     i = tb->idx_next[i]) {
+		struct sentry *e = &tb->e[i - 1];
+		bool same = true;
+
+		for (uint32_t j = 0; j < tb->decl.n_keys && same; j++)
+			if (mask & (1u << j))
+				same = memcmp(e->key + tb->key_off[j], key + tb->key_off[j],
+					      tb->key_off[j + 1] - tb->key_off[j]) == 0;
+		if (same)
+			fn(w, st, e);
+	}
+}
+
+/* The key of table t under st: constants into 'key' (bit j of *cmask), the rest per field. */
+static bool
+key_eval(struct walk *w, const struct sstate *st, uint32_t t, uint8_t *key, uint32_t *cmask,
+	 struct sval *vals, const char **why)
+{
+	struct ft_offload *off = w->off;
+	struct stable *tb = &off->tables[t];
+	struct actx ax = {.w = w, .st = (struct sstate *)st, .action = UINT32_MAX};
+
+	*cmask = 0;
+	memset(key, 0, tb->key_size);
+	for (uint32_t j = 0; j < tb->decl.n_keys; j++) {
+		struct sval v = rd(&ax, &tb->decl.keys[j].ref);
+		uint32_t nb = tb->key_off[j + 1] - tb->key_off[j];
+		char name[64];
+
+		vals[j] = v;
+		if (v.kind == SV_CONST) {
+			for (uint32_t b = 0; b < nb && b < 8; b++)
+				key[tb->key_off[j] + nb - 1 - b] = (uint8_t)(v.c >> (8 * b));
+			*cmask |= 1u << j;
+			continue;
+		}
+		ft_program_ref_name(off->prog, &tb->decl.keys[j].ref, name, sizeof(name));
+		if (v.kind == SV_UNKNOWN || !layer_matchable(off, (enum ft_layer)v.layer)) {
+			*why = intern(off, "table '%s': key %s is not a packet field the NIC can "
+					   "match",
+				      tb->decl.name, name);
+			return false;
+		}
+		if (tb->decl.keys[j].match != FT_MATCH_EXACT) {
+			*why = intern(off, "table '%s': %s match on %s is not offloaded", tb->decl.name,
+				      tb->decl.keys[j].match == FT_MATCH_LPM ? "lpm" : "ternary",
+				      name);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* --- The walk -------------------------------------------------------------- */
+
+static void walk(struct walk *w, struct sstate *st, uint32_t depth);
+
+static uint32_t
+next_after(const struct ft_node *nd, bool hit, uint32_t action)
+{
+	for (uint32_t i = 0; i < nd->n_on_action; i++)
+		if (nd->on_action[i].action == action)
+			return nd->on_action[i].next;
+	if (hit && nd->next_hit != FT_NEXT_DEFAULT)
+		return nd->next_hit;
+	if (!hit && nd->next_miss != FT_NEXT_DEFAULT)
+		return nd->next_miss;
+	return nd->next;
+}
+
+/* Where software resumes when the NIC stops at 'st': ingress node, or END for egress. */
+static uint32_t
+resume_node(const struct walk *w, const struct sstate *st)
+{
+	return w->ctl == FT_CTL_INGRESS ? st->node : FT_NODE_END;
+}
+
+static const struct sstate *
+steps_of(const struct walk *w, const struct sstate *st)
+{
+	return w->ctl == FT_CTL_INGRESS ? st : w->ing;
+}
+
+/* The headers the deparser emits, in order; false if one may or may not be. */
+static bool
+emitted(const struct ft_offload *off, const struct sstate *st, uint32_t *out, uint32_t *n)
+{
+	uint32_t ne;
+	const uint32_t *emit = ft_program_emit(off->prog, &ne);
+
+	*n = 0;
+	for (uint32_t i = 0; i < ne; i++) {
+		uint8_t v = hvalid(st, emit[i]);
+
+		if (v == HV_MAYBE)
+			return false;
+		if (v == HV_YES)
+			out[(*n)++] = emit[i];
+	}
+	return true;
+}
+
+/*
+ * The NIC's actions that turn the received packet into the one 'st' sends:
+ * VXLAN_DECAP, VLAN pop/push/set, MAC rewrite. Returns NULL and fills 'acts'
+ * (at most 8), or why it cannot.
+ */
+static const char *
+rewrite(struct walk *w, const struct sstate *st, struct cact *acts, uint32_t *n_acts,
+	int32_t *delta)
+{
+	struct ft_offload *off = w->off;
+	uint32_t hs[FT_HEADERS_MAX], nh, j = 0;
+	int first = -1; /* first layer of the received packet that leaves */
+	int32_t in_len = 0, out_len = 0;
+
+	*n_acts = 0;
+	if (!emitted(off, st, hs, &nh))
+		return "a header may or may not leave";
+	for (uint32_t i = 0; i < nh; i++) {
+		if (st->hsrc[hs[i]] < 0)
+			return "adds headers (encapsulation): not offloaded yet";
+		if (first < 0)
+			first = st->hsrc[hs[i]];
+		out_len += (int32_t)layer_size((enum ft_layer)st->hsrc[hs[i]]);
+	}
+	if (first < 0)
+		return "sends no header";
+	/* Layers of the received packet, in order, from 'first' on, must all leave, unchanged. */
+	for (int l = 0; l < FT_L_COUNT; l++) {
+		if (st->lay[l] != L_YES)
+			continue;
+		if (l < first) {
+			in_len += (int32_t)layer_size((enum ft_layer)l);
+			continue;
+		}
+		if (j >= nh || st->hsrc[hs[j]] != l)
+			return "rewrites the packet's headers in a way no rte_flow action does";
+		j++;
+	}
+	if (j != nh)
+		return "sends headers the pattern does not describe";
+	if (first == FT_L_IN_ETH) {
+		if (st->lay[FT_L_IPV4] != L_YES && st->lay[FT_L_IPV6] != L_YES)
+			return "decapsulates a packet the pattern does not describe";
+		if (!ft_nic_profile_has_action(off->prof, RTE_FLOW_ACTION_TYPE_VXLAN_DECAP))
+			return "VXLAN_DECAP: not in the profile";
+		acts[(*n_acts)++] = (struct cact){.type = RTE_FLOW_ACTION_TYPE_VXLAN_DECAP};
+	} else if (first != FT_L_ETH) {
+		return "removes headers other than a VXLAN tunnel";
+	}
+	/* Field changes: Ethernet addresses only (SET_MAC_*); others must be unchanged. */
+	for (uint32_t i = 0; i < st->n_ovr; i++) {
+		const struct ovr *o = &st->ovr[i];
+		uint32_t bitoff, bits = field_bits(off, o->hdr, o->field, &bitoff);
+		enum ft_layer l;
+
+		if (hvalid(st, o->hdr) != HV_YES)
+			continue;
+		l = (enum ft_layer)st->hsrc[o->hdr];
+		if (o->v.kind == SV_PKT && o->v.layer == l && o->v.off == bitoff && o->v.bits == bits)
+			continue; /* written with itself */
+		if (ft_layer_proto(l) == FT_PROTO_ETH && (int)l == first && bits == 48 &&
+		    (bitoff == 0 || bitoff == 48) && o->v.kind == SV_CONST) {
+			enum rte_flow_action_type t = bitoff == 0 ? RTE_FLOW_ACTION_TYPE_SET_MAC_DST
+								  : RTE_FLOW_ACTION_TYPE_SET_MAC_SRC;
+			struct cact a = {.type = (uint8_t)t};
+
+			if (!ft_nic_profile_has_action(off->prof, t))
+				return "rewrites a MAC address: no SET_MAC_* in the profile";
+			for (int b = 0; b < 6; b++)
+				a.mac[b] = (uint8_t)(o->v.c >> (8 * (5 - b)));
+			acts[(*n_acts)++] = a;
+			continue;
+		}
+		return "rewrites a header field no rte_flow action of the profile sets";
+	}
+	*delta = out_len - in_len - out_len + out_len; /* bytes removed in front */
+	*delta = -in_len;
+	return NULL;
+}
+
+/* The end of the path: the packet is dropped or sent. */
+static void
+finish(struct walk *w, struct sstate *st, uint32_t depth)
+{
+	struct ft_offload *off = w->off;
+	struct cact acts[8];
+	uint32_t n_acts = 0, mark = 0;
+	int32_t delta = 0;
+	const char *why = NULL;
+	struct crule *r;
+
+	if (st->fate == FATE_SEND && st->out_port.kind != SV_CONST)
+		why = "sends to a port read from the packet";
+	else if (st->fate == FATE_SEND && off->info.n_nodes[FT_CTL_EGRESS] > 0 &&
+		 w->ctl == FT_CTL_INGRESS)
+		why = "the egress control is not offloaded yet";
+	else if (st->fate == FATE_SEND)
+		why = rewrite(w, st, acts, &n_acts, &delta);
+	if (why == NULL && st->fate == FATE_SEND &&
+	    off->prof->domain == FT_NIC_DOMAIN_INGRESS &&
+	    (mark = ctx_get(off, FT_RESTORE_OUTPUT, (uint32_t)st->out_port.c, FT_NODE_END, NULL, 0,
+			    NULL)) == 0)
+		return;
+	if (why != NULL) {
+		handoff(w, st, depth, FT_NODE_END, steps_of(w, st), intern(off, "%s", why));
+		return;
+	}
+	if ((r = rule_new(w, st, depth)) == NULL)
+		return;
+	rule_count(off, r, st, INT32_MAX, delta);
+	for (uint32_t i = 0; i < n_acts; i++)
+		if (r->n_acts < 10)
+			r->acts[r->n_acts++] = acts[i];
+	if (st->fate == FATE_SEND) {
+		if (off->prof->domain == FT_NIC_DOMAIN_TRANSFER) {
+			rule_act(r, RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT, (uint32_t)st->out_port.c);
+		} else {
+			rule_act(r, RTE_FLOW_ACTION_TYPE_MARK, mark);
+			rule_act(r, RTE_FLOW_ACTION_TYPE_QUEUE, 0);
+		}
+	} else {
+		r->drop_reason = st->fate == FATE_DROP ? FT_DROP_ACTION : FT_DROP_NO_OUTPUT;
+		r->drop_action = st->fate == FATE_DROP ? st->fate_action : st->last_action;
+		rule_act(r, RTE_FLOW_ACTION_TYPE_DROP, 0);
+	}
+	if (w->n_rules != NULL)
+		(*w->n_rules)++;
+}
+
+static void
+walk(struct walk *w, struct sstate *st, uint32_t depth)
+{
+	struct ft_offload *off = w->off;
+
+	while (off->error == 0) {
+		struct ft_node nd;
+		struct sstate *c;
+
+		if (st->node == FT_NODE_END) {
+			finish(w, st, depth);
+			return;
+		}
+		ft_program_node(off->prog, w->ctl, st->node, &nd);
+		switch (nd.kind) {
+		case FT_NODE_RUN: {
+			struct actx ax = {.w = w, .action = nd.action};
+
+			if ((c = st_dup(st)) == NULL)
+				goto nomem;
+			ax.st = c;
+			run_action(&ax);
+			if (ax.stop != NULL) {
+				handoff(w, st, depth, resume_node(w, st), steps_of(w, st),
+					stop_reason(off, nd.action, ax.stop));
+				free(c);
+				return;
+			}
+			memcpy(st, c, sizeof(*st));
+			free(c);
+			st->node = nd.next;
+			continue;
+		}
+		case FT_NODE_IF: {
+			struct alts t, f;
+
+			if (depth >= MAX_DEPTH) {
+				handoff(w, st, depth, resume_node(w, st), steps_of(w, st),
+					"too many conditions on the packet in one table");
+				return;
+			}
+			split_cond(w, st, nd.cond, &t, &f);
+			if (t.n + f.n == 1 && t.complete && f.complete) {
+				struct sstate *only = t.n ? t.s[0] : f.s[0];
+
+				memcpy(st, only, sizeof(*st));
+				free(only);
+				st->node = t.n ? nd.next : nd.next_false;
+				continue;
+			}
+			if (!t.complete || !f.complete)
+				handoff(w, st, depth, resume_node(w, st), steps_of(w, st),
+					"a condition on the packet that rte_flow cannot express");
+			for (uint32_t i = 0; i < t.n; i++) {
+				t.s[i]->node = nd.next;
+				walk(w, t.s[i], depth + 1);
+			}
+			for (uint32_t i = 0; i < f.n; i++) {
+				f.s[i]->node = nd.next_false;
+				walk(w, f.s[i], depth + 1);
+			}
+			alts_free(&t);
+			alts_free(&f);
+			return;
+		}
+		case FT_NODE_APPLY: {
+			struct stable *tb = &off->tables[nd.table];
+			uint8_t key[FT_KEY_BYTES_MAX];
+			struct sval vals[FT_KEY_BYTES_MAX];
+			uint32_t cmask;
+			const char *why = NULL;
+			struct actx ax = {.w = w};
+			struct sentry *hit = NULL;
+
+			if (!key_eval(w, st, nd.table, key, &cmask, vals, &why)) {
+				handoff(w, st, depth, resume_node(w, st), steps_of(w, st), why);
+				return;
+			}
+			if (cmask != (1u << tb->decl.n_keys) - 1) {
+				struct crule *r;
+				uint32_t g;
+
+				if (w->ctl != FT_CTL_INGRESS) {
+					handoff(w, st, depth, FT_NODE_END, w->ing,
+						intern(off, "egress table '%s' reads the packet",
+						       tb->decl.name));
+					return;
+				}
+				if ((g = group_get(w, st)) == 0 || (r = rule_new(w, st, depth)) == NULL)
+					return;
+				rule_count(off, r, st, INT32_MAX, 0);
+				rule_act(r, RTE_FLOW_ACTION_TYPE_JUMP, g);
+				if (w->n_rules != NULL)
+					(*w->n_rules)++;
+				return;
+			}
+			/* Every field known: look it up now (exact tables; keyless ones miss). */
+			if (tb->decl.n_keys > 0) {
+				bool all_exact = true;
+
+				for (uint32_t j = 0; j < tb->decl.n_keys; j++)
+					all_exact &= tb->decl.keys[j].match == FT_MATCH_EXACT;
+				if (!all_exact) {
+					handoff(w, st, depth, resume_node(w, st), steps_of(w, st),
+						intern(off, "table '%s': lpm/ternary lookup",
+						       tb->decl.name));
+					return;
+				}
+				table_find(off, nd.table, key, cmask);
+				for (uint32_t i = tb->idx_head ? tb->idx_head[XXH3_64bits(key, tb->key_size) &
+									      (tb->idx_size - 1)]
+							       : 0;
+				     i; i = tb->idx_next[i])
+					if (memcmp(tb->e[i - 1].key, key, tb->key_size) == 0)
+						hit = &tb->e[i - 1];
+			}
+			if ((c = st_dup(st)) == NULL)
+				goto nomem;
+			ax.st = c;
+			ax.action = hit ? hit->action : tb->def_action;
+			ax.data = hit ? hit->data : tb->def_data;
+			run_action(&ax);
+			if (ax.stop == NULL && hit != NULL && c->n_targets == MAX_TARGETS)
+				ax.stop = "path too long";
+			if (ax.stop != NULL) {
+				handoff(w, st, depth, resume_node(w, st), steps_of(w, st),
+					stop_reason(off, ax.action, ax.stop));
+				free(c);
+				return;
+			}
+			if (hit != NULL)
+				c->targets[c->n_targets++] = (struct target){
+					.kind = FT_TARGET_ENTRY, .id = nd.table, .index = hit->handle};
+			memcpy(st, c, sizeof(*st));
+			free(c);
+			st->node = next_after(&nd, hit != NULL, ax.action);
+			continue;
+		}
+		}
+	}
+	return;
+nomem:
+	off->error = -ENOMEM;
+}
+
+/* --- Filling groups -------------------------------------------------------- */
+
+struct fill {
+	struct ft_node nd;
+	struct sval vals[FT_KEY_BYTES_MAX];
+};
+
+static struct fill *cur_fill; /* the group being filled (one thread per compile) */
+
+static void
+fill_entry(struct walk *w, const struct sstate *st0, struct sentry *e)
+{
+	struct ft_offload *off = w->off;
+	struct stable *tb = &off->tables[cur_fill->nd.table];
+	struct actx ax = {.w = w, .action = e->action, .data = e->data};
+	struct sstate *st = st_dup(st0);
+	bool ok = true;
+
+	if (st == NULL) {
+		off->error = -ENOMEM;
+		return;
+	}
+	w->n_rules = &e->rules;
+	w->n_sw = &e->sw_rules;
+	w->reason = &e->reason;
+	for (uint32_t j = 0; j < tb->decl.n_keys && ok; j++) {
+		struct sval v = cur_fill->vals[j];
+		uint32_t nb = tb->key_off[j + 1] - tb->key_off[j];
+		uint8_t b[16] = {0};
+		uint32_t kb = nb * 8;
+
+		if (v.kind != SV_PKT)
+			continue;
+		memcpy(b + 16 - nb, e->key + tb->key_off[j], nb);
+		/* The field is v.bits wide; the key's higher bits must be 0. */
+		for (uint32_t bit = v.bits; bit < kb; bit++)
+			if (b[15 - bit / 8] & (1u << (bit % 8)))
+				ok = false;
+		if (ok)
+			ok = cons_add(st, (enum ft_layer)v.layer, v.off, v.bits, b) == 1;
+	}
+	if (!ok) { /* no packet can hit it here */
+		free(st);
+		return;
+	}
+	ax.st = st;
+	{
+		struct sstate *c = st_dup(st);
+
+		if (c == NULL) {
+			off->error = -ENOMEM;
+			free(st);
+			return;
+		}
+		ax.st = c;
+		run_action(&ax);
+		if (ax.stop != NULL) {
+			handoff(w, st, 0, cur_fill->nd.table == UINT32_MAX ? 0 : st->node, st,
+				stop_reason(off, e->action, ax.stop));
+			free(c);
+			free(st);
+			return;
+		}
+		c->targets[c->n_targets++] = (struct target){.kind = FT_TARGET_ENTRY,
+							     .id = cur_fill->nd.table,
+							     .index = e->handle};
+		c->node = next_after(&cur_fill->nd, true, e->action);
+		free(st);
+		walk(w, c, 0);
+		free(c);
+	}
+}
+
+static void
+fill_group(struct ft_offload *off, struct group *g)
+{
+	struct walk w = {.off = off, .port = g->port, .group = g->id, .ctl = FT_CTL_INGRESS};
+	struct sstate *st = g->entry;
+	struct fill f;
+	struct stable *tb;
+	uint8_t key[FT_KEY_BYTES_MAX];
+	uint32_t cmask;
+	const char *why = NULL;
+	struct actx ax = {.w = &w};
+	struct sstate *c;
+
+	ft_program_node(off->prog, FT_CTL_INGRESS, st->node, &f.nd);
+	tb = &off->tables[f.nd.table];
+	if (!key_eval(&w, st, f.nd.table, key, &cmask, f.vals, &why))
+		return; /* cannot happen: the jump was made with this state */
+	cur_fill = &f;
+	table_each(off, f.nd.table, key, cmask, fill_entry, &w, st);
+	/* The catch-all: the default action, below every entry. */
+	w.prio_base = MAX_DEPTH + 1;
+	w.n_rules = &tb->def_rules;
+	w.n_sw = &tb->def_sw_rules;
+	w.reason = &tb->def_reason;
+	if ((c = st_dup(st)) == NULL) {
+		off->error = -ENOMEM;
+		return;
+	}
+	ax.st = c;
+	ax.action = tb->def_action;
+	ax.data = tb->def_data;
+	run_action(&ax);
+	if (ax.stop != NULL) {
+		handoff(&w, st, 0, st->node, st, stop_reason(off, tb->def_action, ax.stop));
+	} else {
+		c->node = next_after(&f.nd, false, tb->def_action);
+		walk(&w, c, 0);
+	}
+	free(c);
+}
+
+/* --- Compiling ------------------------------------------------------------- */
+
+static int
+snap_entry(uint32_t table, const struct ft_entry_info *ei, void *arg)
+{
+	struct ft_offload *off = arg;
+	struct stable *tb = &off->tables[table];
+	struct sentry *e = &tb->e[tb->n];
+	int ds = ft_program_action_data_size(off->prog, ei->action);
+
+	e->handle = ei->handle;
+	e->action = ei->action;
+	e->priority = ei->priority;
+	e->key = malloc(tb->key_size + (ds > 0 ? (size_t)ds : 0) + 1);
+	if (e->key == NULL)
+		return -ENOMEM;
+	memcpy(e->key, ei->key, tb->key_size);
+	e->data = ds > 0 ? e->key + tb->key_size : NULL;
+	if (ds > 0)
+		memcpy(e->data, ei->data, (size_t)ds);
+	off->bytes += sizeof(*e) + tb->key_size + (size_t)(ds > 0 ? ds : 0);
+	tb->n++;
+	return 0;
+}
+
+static void
+reset(struct ft_offload *off)
+{
+	for (uint32_t i = 0; i < off->n_rules; i++) {
+		free(off->rules[i].bytes);
+		free(off->rules[i].targets);
+	}
+	off->n_rules = 0;
+	for (uint32_t i = 0; i < off->n_groups; i++)
+		free(off->groups[i].entry);
+	off->n_groups = 0;
+	free(off->gindex);
+	off->gindex = NULL;
+	off->gindex_size = 0;
+	for (uint32_t i = 0; i < off->n_ctxs; i++)
+		free(off->ctxs[i].steps);
+	off->n_ctxs = 0;
+	free(off->cindex);
+	off->cindex = NULL;
+	off->cindex_size = 0;
+	for (uint32_t t = 0; off->tables != NULL && t < off->info.n_tables; t++) {
+		struct stable *tb = &off->tables[t];
+
+		for (uint32_t i = 0; i < tb->n; i++)
+			free(tb->e[i].key);
+		free(tb->e);
+		free(tb->def_data);
+		free(tb->idx_head);
+		free(tb->idx_next);
+	}
+	free(off->tables);
+	off->tables = NULL;
+	off->n_work = 0;
+	off->bytes = 0;
+	off->error = 0;
+}
+
+static int
+snapshot(struct ft_offload *off)
+{
+	if ((off->tables = calloc(off->info.n_tables, sizeof(*off->tables))) == NULL)
+		return -ENOMEM;
+	for (uint32_t t = 0; t < off->info.n_tables; t++) {
+		struct stable *tb = &off->tables[t];
+		struct ft_table_stats ts;
+		const uint8_t *dd;
+		int ds;
+
+		ft_program_table(off->prog, t, &tb->decl);
+		tb->key_size = (uint32_t)ft_program_key_size(off->prog, t);
+		for (uint32_t j = 0, o = 0; j < tb->decl.n_keys; j++) {
+			uint32_t w = ft_program_ref_width(off->prog, UINT32_MAX, &tb->decl.keys[j].ref);
+
+			tb->key_off[j] = (uint16_t)o;
+			o += (w + 7) / 8;
+			tb->key_off[j + 1] = (uint16_t)o;
+		}
+		ft_pipeline_table_stats(off->pipe, t, &ts);
+		if ((tb->e = calloc(ts.entries + 1, sizeof(*tb->e))) == NULL)
+			return -ENOMEM;
+		if (ft_pipeline_table_walk(off->pipe, t, snap_entry, off) < 0)
+			return -ENOMEM;
+		ft_pipeline_default_read(off->pipe, t, &tb->def_action, &dd);
+		ds = ft_program_action_data_size(off->prog, tb->def_action);
+		if (ds > 0) {
+			if ((tb->def_data = malloc((size_t)ds)) == NULL)
+				return -ENOMEM;
+			memcpy(tb->def_data, dd, (size_t)ds);
+		}
+	}
+	return 0;
+}
+
+int
+ft_offload_compile(struct ft_offload *off, struct ft_error *err)
+{
+	const bool integrity = ft_nic_profile_has_item(off->prof, RTE_FLOW_ITEM_TYPE_INTEGRITY);
+	int rc;
+
+	reset(off);
+	if ((rc = snapshot(off)) < 0)
+		return ft_error_set(err, rc, FT_ERR_PROGRAM, UINT32_MAX, NULL, "out of memory");
+	for (uint32_t p = 0; p < off->n_ports && integrity && off->n_ports > 0; p++) {
+		struct walk w = {.off = off, .port = off->ports[p], .ctl = FT_CTL_INGRESS};
+		struct sstate *st = calloc(1, sizeof(*st));
+		struct crule *r;
+		uint32_t g;
+
+		if (st == NULL)
+			return ft_error_set(err, -ENOMEM, FT_ERR_PROGRAM, UINT32_MAX, NULL,
+					    "out of memory");
+		for (uint32_t h = 0; h < off->info.n_headers; h++) {
+			enum ft_layer l = header_layer(off, h);
+
+			st->hsrc[h] = l == FT_L_NONE ? -1 : (int8_t)l;
+		}
+		st->lay[FT_L_ETH] = L_YES;
+		for (int l = 0; l < FT_L_COUNT; l++)
+			if (!(off->parsed & FT_LAYER_BIT(l)))
+				st->lay[l] = L_NO;
+		st->fate = FATE_NONE;
+		st->last_action = st->fate_action = UINT16_MAX;
+		for (uint32_t k = 0; k < off->info.n_metadata; k++) {
+			struct ft_metadata_info mi;
+
+			ft_program_metadata(off->prog, k, &mi);
+			st->meta[k] = sv_const(0, mi.bits);
+		}
+		st->node = off->info.n_nodes[FT_CTL_INGRESS] ? 0 : FT_NODE_END;
+		/* Group 0: a well-formed packet of this port jumps to the port's first group. */
+		g = group_get(&w, st);
+		if (g != 0 && (r = rule_new(&w, NULL, 0)) != NULL) {
+			r->items[r->n_items++] = (struct citem){.type = RTE_FLOW_ITEM_TYPE_ETH,
+								.layer = FT_L_ETH};
+			r->items[r->n_items++] = (struct citem){.type = RTE_FLOW_ITEM_TYPE_INTEGRITY};
+			r->prio = 0;
+			rule_act(r, RTE_FLOW_ACTION_TYPE_JUMP, g);
+		}
+		free(st);
+		/* The start group is filled by walking from node 0. */
+		while (off->n_work > 0 && off->error == 0) {
+			struct group *gr = &off->groups[off->work[--off->n_work] - 1];
+
+			uint8_t key[FT_KEY_BYTES_MAX];
+			struct sval vals[FT_KEY_BYTES_MAX];
+			uint32_t cmask = 0;
+			struct ft_node nd = {.kind = FT_NODE_RUN};
+			struct walk ws = {.off = off, .port = gr->port, .group = gr->id,
+					  .ctl = FT_CTL_INGRESS};
+			const char *why;
+
+			if (gr->entry->node != FT_NODE_END)
+				ft_program_node(off->prog, FT_CTL_INGRESS, gr->entry->node, &nd);
+			if (nd.kind != FT_NODE_APPLY ||
+			    !key_eval(&ws, gr->entry, nd.table, key, &cmask, vals, &why) ||
+			    cmask == (1u << off->tables[nd.table].decl.n_keys) - 1) {
+				struct sstate *s0 = st_dup(gr->entry);
+
+				if (s0 == NULL) {
+					off->error = -ENOMEM;
+					break;
+				}
+				walk(&ws, s0, 0);
+				free(s0);
+			} else {
+				fill_group(off, gr);
+			}
+		}
+	}
+	if (off->error != 0)
+		return ft_error_set(err, off->error, FT_ERR_PROGRAM, UINT32_MAX, NULL,
+				    off->error == -ENOSPC ? "restore contexts outgrow MARK"
+							  : "out of memory");
+	if (off->n_rules > off->rules_max)
+		return ft_error_set(err, -ENOSPC, FT_ERR_PROGRAM, UINT32_MAX, NULL,
+				    "%u rules: more than the NIC holds (%u)", off->n_rules,
+				    off->rules_max);
+	return 0;
+}
+
+/* --- The API --------------------------------------------------------------- */
+
+struct ft_offload *
+ft_offload_create(struct ft_pipeline *pipe, const struct ft_offload_params *params,
+		  struct ft_error *err)
+{
+	struct ft_offload *off = calloc(1, sizeof(*off));
+
+	if (off == NULL)
+		goto nomem;
+	off->pipe = pipe;
+	off->prog = ft_pipeline_program(pipe);
+	off->prof = params->profile;
+	off->rules_max = params->rules_max ? params->rules_max : params->profile->rules_max;
+	ft_program_info(off->prog, &off->info);
+	if (off->info.n_metadata > MAX_META || off->info.n_headers > FT_HEADERS_MAX) {
+		free(off);
+		ft_error_set(err, -ENOTSUP, FT_ERR_PROGRAM, UINT32_MAX, NULL,
+			     "more than %d metadata fields: not supported by the offload compiler",
+			     MAX_META);
+		return NULL;
+	}
+	for (uint32_t h = 0; h < off->info.n_headers; h++) {
+		enum ft_layer l = header_layer(off, h);
+
+		if (l != FT_L_NONE)
+			off->parsed |= FT_LAYER_BIT(l);
+	}
+	off->ports = malloc((params->n_ports + 1) * sizeof(uint32_t));
+	if (off->ports == NULL)
+		goto nomem;
+	memcpy(off->ports, params->ports, params->n_ports * sizeof(uint32_t));
+	off->n_ports = params->n_ports;
+	off->live_words = (off->info.n_metadata + 63) / 64 + 1;
+	if (liveness(off) < 0)
+		goto nomem;
+	return off;
+nomem:
+	ft_offload_destroy(off);
+	ft_error_set(err, -ENOMEM, FT_ERR_PROGRAM, UINT32_MAX, NULL, "out of memory");
+	return NULL;
+}
+
+void
+ft_offload_destroy(struct ft_offload *off)
+{
+	if (off == NULL)
+		return;
+	reset(off);
+	for (uint32_t i = 0; i < off->n_strs; i++)
+		free(off->strs[i]);
+	free(off->strs);
+	free(off->sindex);
+	free(off->rules);
+	free(off->groups);
+	free(off->ctxs);
+	free(off->work);
+	free(off->ports);
+	for (int c = 0; c < FT_CTL_COUNT; c++)
+		free(off->live[c]);
+	free(off);
+}
+
+uint32_t
+ft_offload_n_rules(const struct ft_offload *off)
+{
+	return off->n_rules;
+}
+
+static void *
+store(struct ft_flow_buf *b, size_t n)
+{
+	void *p;
+
+	n = (n + 15) & ~(size_t)15;
+	if (b->used + n > sizeof(b->store))
+		return NULL;
+	p = b->store + b->used;
+	b->used += (uint32_t)n;
+	memset(p, 0, n);
+	return p;
+}
+
+int
+ft_offload_rule(const struct ft_offload *off, uint32_t i, struct ft_flow_buf *out)
+{
+	const struct crule *r;
+	const bool transfer = off->prof->domain == FT_NIC_DOMAIN_TRANSFER;
+	uint32_t ni = 0;
+
+	if (i >= off->n_rules)
+		return -ENOENT;
+	r = &off->rules[i];
+	memset(&out->attr, 0, sizeof(out->attr));
+	out->used = 0;
+	out->port = (uint16_t)r->port;
+	out->attr.group = r->group;
+	out->attr.priority = r->prio;
+	out->attr.ingress = !transfer;
+	out->attr.transfer = transfer;
+	if (transfer && r->group == 0) {
+		struct rte_flow_item_ethdev *s = store(out, sizeof(*s)), *m = store(out, sizeof(*m));
+
+		s->port_id = (uint16_t)r->port;
+		m->port_id = 0xffff;
+		out->pattern[ni++] = (struct rte_flow_item){
+			.type = RTE_FLOW_ITEM_TYPE_REPRESENTED_PORT, .spec = s, .mask = m};
+	}
+	for (uint32_t k = 0; k < r->n_items; k++) {
+		const struct citem *it = &r->items[k];
+		struct rte_flow_item *fi = &out->pattern[ni++];
+		enum ft_layer l = (enum ft_layer)(it->layer & 0x3f);
+
+		*fi = (struct rte_flow_item){.type = (enum rte_flow_item_type)it->type};
+		if (it->type == RTE_FLOW_ITEM_TYPE_INTEGRITY) {
+			struct rte_flow_item_integrity *s = store(out, sizeof(*s)),
+						       *m = store(out, sizeof(*m));
+
+			s->packet_ok = 1;
+			m->packet_ok = 1;
+			fi->spec = s;
+			fi->mask = m;
+			continue;
+		}
+		if (it->type == RTE_FLOW_ITEM_TYPE_ETH) {
+			struct rte_flow_item_eth *s = store(out, sizeof(*s)), *m = store(out, sizeof(*m));
+			bool any = false;
+
+			if (it->size) {
+				memcpy(s, r->bytes + it->off, 14);
+				memcpy(m, r->bytes + it->off + it->size, 14);
+				for (int b = 0; b < 14; b++)
+					any |= ((uint8_t *)m)[b] != 0;
+			}
+			if (it->layer & 0xc0) {
+				s->has_vlan = (it->layer & 0x80) != 0;
+				m->has_vlan = 1;
+				any = true;
+			}
+			if (any) {
+				fi->spec = s;
+				fi->mask = m;
+			}
+			continue;
+		}
+		if (it->size) {
+			size_t sz;
+
+			switch (it->type) {
+			case RTE_FLOW_ITEM_TYPE_VLAN: sz = sizeof(struct rte_flow_item_vlan); break;
+			case RTE_FLOW_ITEM_TYPE_IPV4: sz = sizeof(struct rte_flow_item_ipv4); break;
+			case RTE_FLOW_ITEM_TYPE_IPV6: sz = sizeof(struct rte_flow_item_ipv6); break;
+			case RTE_FLOW_ITEM_TYPE_UDP: sz = sizeof(struct rte_flow_item_udp); break;
+			case RTE_FLOW_ITEM_TYPE_TCP: sz = sizeof(struct rte_flow_item_tcp); break;
+			default: sz = sizeof(struct rte_flow_item_vxlan); break;
+			}
+			{
+				uint8_t *s = store(out, sz), *m = store(out, sz);
+
+				if (s == NULL || m == NULL)
+					return -ENOSPC;
+				memcpy(s, r->bytes + it->off, it->size < sz ? it->size : sz);
+				memcpy(m, r->bytes + it->off + it->size, it->size < sz ? it->size : sz);
+				fi->spec = s;
+				fi->mask = m;
+			}
+		}
+		(void)l;
+	}
+	out->pattern[ni] = (struct rte_flow_item){.type = RTE_FLOW_ITEM_TYPE_END};
+	for (uint32_t k = 0; k < r->n_acts; k++) {
+		const struct cact *a = &r->acts[k];
+		struct rte_flow_action *fa = &out->actions[k];
+
+		*fa = (struct rte_flow_action){.type = (enum rte_flow_action_type)a->type};
+		switch (a->type) {
+		case RTE_FLOW_ACTION_TYPE_MARK: {
+			struct rte_flow_action_mark *c = store(out, sizeof(*c));
+
+			c->id = a->arg;
+			fa->conf = c;
+			break;
+		}
+		case RTE_FLOW_ACTION_TYPE_JUMP: {
+			struct rte_flow_action_jump *c = store(out, sizeof(*c));
+
+			c->group = a->arg;
+			fa->conf = c;
+			break;
+		}
+		case RTE_FLOW_ACTION_TYPE_QUEUE: {
+			struct rte_flow_action_queue *c = store(out, sizeof(*c));
+
+			c->index = (uint16_t)a->arg;
+			fa->conf = c;
+			break;
+		}
+		case RTE_FLOW_ACTION_TYPE_PORT_REPRESENTOR:
+		case RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT: {
+			struct rte_flow_action_ethdev *c = store(out, sizeof(*c));
+
+			c->port_id = (uint16_t)a->arg;
+			fa->conf = c;
+			break;
+		}
+		case RTE_FLOW_ACTION_TYPE_SET_MAC_SRC:
+		case RTE_FLOW_ACTION_TYPE_SET_MAC_DST: {
+			struct rte_flow_action_set_mac *c = store(out, sizeof(*c));
+
+			memcpy(c->mac_addr, a->mac, 6);
+			fa->conf = c;
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	out->actions[r->n_acts] = (struct rte_flow_action){.type = RTE_FLOW_ACTION_TYPE_END};
+	return 0;
+}
+
+const char *
+ft_offload_rule_note(const struct ft_offload *off, uint32_t i)
+{
+	(void)off;
+	(void)i;
+	return "";
+}
+
+int
+ft_offload_rule_targets(const struct ft_offload *off, uint32_t i,
+			const struct ft_rule_target **targets, uint32_t *n)
+{
+	if (i >= off->n_rules)
+		return -ENOENT;
+	*targets = off->rules[i].targets;
+	*n = off->rules[i].n_targets;
+	return 0;
+}
+
+int
+ft_offload_rule_drop(const struct ft_offload *off, uint32_t i, uint16_t *reason, uint16_t *action)
+{
+	if (i >= off->n_rules || off->rules[i].drop_reason == FT_DROP_NONE)
+		return -ENOENT;
+	*reason = off->rules[i].drop_reason;
+	*action = off->rules[i].drop_action;
+	return 0;
+}
+
+const struct ft_restore *
+ft_offload_restore(const struct ft_offload *off, uint32_t mark)
+{
+	return mark >= 1 && mark <= off->n_ctxs ? &off->ctxs[mark - 1].r : NULL;
+}
+
+int
+ft_offload_placement_walk(const struct ft_offload *off, ft_placement_fn fn, void *arg)
+{
+	const char *no_integrity = "the profile has no INTEGRITY item: the NIC could not tell a "
+				   "malformed packet, which the model drops";
+	int rc;
+
+	for (uint32_t t = 0; off->tables != NULL && t < off->info.n_tables; t++) {
+		const struct stable *tb = &off->tables[t];
+		bool integ = ft_nic_profile_has_item(off->prof, RTE_FLOW_ITEM_TYPE_INTEGRITY);
+
+		for (uint32_t i = 0; i <= tb->n; i++) {
+			const struct sentry *e = i < tb->n ? &tb->e[i] : NULL;
+			struct ft_placement p = {
+				.table = t, .handle = e ? e->handle : UINT32_MAX,
+				.rules = e ? e->rules : tb->def_rules,
+				.sw_rules = e ? e->sw_rules : tb->def_sw_rules,
+				.reason = e ? e->reason : tb->def_reason};
+
+			if (!integ)
+				p.reason = no_integrity;
+			else if (p.rules + p.sw_rules == 0 && p.reason == NULL)
+				p.reason = "no path into the NIC reaches it";
+			if ((rc = fn(&p, arg)) != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+void
+ft_offload_stats(const struct ft_offload *off, struct ft_offload_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->rules = off->n_rules;
+	out->groups = off->n_groups + 1;
+	out->contexts = off->n_ctxs;
+	out->bytes = off->bytes + off->n_rules * sizeof(struct crule);
+	for (uint32_t t = 0; off->tables != NULL && t < off->info.n_tables; t++)
+		for (uint32_t i = 0; i < off->tables[t].n; i++) {
+			const struct sentry *e = &off->tables[t].e[i];
+
+			if (e->rules && !e->sw_rules)
+				out->entries_nic++;
+			else if (e->rules)
+				out->entries_partial++;
+			else
+				out->entries_sw++;
+		}
+}
