@@ -611,29 +611,31 @@ require(const struct ft_offload *off, const struct sstate *st, enum ft_layer l, 
 	} else if (l == FT_L_VXLAN) {
 		struct alts o;
 
+		uint32_t nport;
+		const uint16_t *ports = ft_program_vxlan_ports(off->prog, &nport);
+
 		require(off, st, FT_L_UDP, &o);
 		out->complete = o.complete;
+		/* The parser's VXLAN: UDP to a VXLAN port (one alternative each), no fragment. */
 		for (uint32_t i = 0; i < o.n; i++) {
-			struct sstate *c = o.s[i];
-			uint32_t nport;
-			const uint16_t *ports = ft_program_vxlan_ports(off->prog, &nport);
-			int ok = nport == 1;
-			enum ft_layer l3 = c->lay[FT_L_IPV4] == L_YES ? FT_L_IPV4 : FT_L_IPV6;
+			for (uint32_t p = 0; p < nport; p++) {
+				struct sstate *c = st_dup(o.s[i]);
+				int ok = c != NULL;
 
-			/* The parser's VXLAN: UDP to a VXLAN port, no fragment. */
-			if (ok && l3 == FT_L_IPV4)
-				ok = cons_add64(c, FT_L_IPV4, 50, 1, 0) == 1;
-			if (ok)
-				ok = cons_add64(c, FT_L_UDP, 16, 16, ports[0]) == 1;
-			if (!ok) {
-				out->complete = false;
-				free(c);
-				continue;
+				if (ok && c->lay[FT_L_IPV4] == L_YES)
+					ok = cons_add64(c, FT_L_IPV4, 50, 1, 0) == 1;
+				if (ok)
+					ok = cons_add64(c, FT_L_UDP, 16, 16, ports[p]) == 1;
+				if (!ok) {
+					free(c);
+					continue;
+				}
+				lay_yes(c, FT_L_VXLAN);
+				if (off->parsed & FT_LAYER_BIT(FT_L_IN_ETH))
+					lay_yes(c, FT_L_IN_ETH);
+				alts_push(out, c);
 			}
-			lay_yes(c, FT_L_VXLAN);
-			if (off->parsed & FT_LAYER_BIT(FT_L_IN_ETH))
-				lay_yes(c, FT_L_IN_ETH);
-			alts_push(out, c);
+			free(o.s[i]);
 		}
 		return;
 	} else {

@@ -25,6 +25,12 @@
 #include <flowtwin/stf.h>
 #include <flowtwin/trace.h>
 #include <flowtwin/vtep.h>
+#ifdef FT_HAVE_OFFLOAD
+#include <jansson.h>
+
+#include <flowtwin/compile.h>
+#include <flowtwin/flow_text.h>
+#endif
 
 #include "example_vtep.h"
 
@@ -525,6 +531,149 @@ cmd_stf(int argc, char **argv)
 	return rc == 0 ? 0 : 1;
 }
 
+#ifdef FT_HAVE_OFFLOAD
+struct placement_out {
+	const struct ft_program *prog;
+	bool json;
+	json_t *arr;
+};
+
+static int
+print_placement(const struct ft_placement *p, void *arg)
+{
+	struct placement_out *po = arg;
+	struct ft_table_decl td;
+	const char *where = p->rules && !p->sw_rules ? "nic"
+			    : p->rules		     ? "nic+software"
+						     : "software";
+
+	ft_program_table(po->prog, p->table, &td);
+	if (po->json) {
+		json_array_append_new(po->arr, json_pack("{s:s, s:o, s:s, s:i, s:i, s:s?}", "table",
+							 td.name,
+							 "entry", p->handle == UINT32_MAX
+								  ? json_string("default")
+								  : json_integer(p->handle),
+							 "where", where, "rules", (int)p->rules,
+							 "software_rules", (int)p->sw_rules,
+							 "reason", p->reason));
+		return 0;
+	}
+	if (p->handle == UINT32_MAX)
+		printf("# %s default: %s", td.name, where);
+	else
+		printf("# %s entry %u: %s", td.name, p->handle, where);
+	printf("%s%s\n", p->reason ? ": " : "", p->reason ? p->reason : "");
+	return 0;
+}
+
+/* flowtwin compile PROGRAM.p4 --entries FILE --nic PROFILE [--port N]... [--format F] */
+static int
+cmd_compile(int argc, char **argv)
+{
+	const char *entries = NULL, *nic = "sim", *format = "testpmd";
+	uint32_t ports[64], n_ports = 0;
+	static const struct option opts[] = {
+		{"entries", required_argument, NULL, 'e'}, {"nic", required_argument, NULL, 'n'},
+		{"port", required_argument, NULL, 'p'}, {"format", required_argument, NULL, 'f'},
+		{NULL, 0, NULL, 0},
+	};
+	int c, rc = 1;
+
+	while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+		if (c == 'e')
+			entries = optarg;
+		else if (c == 'n')
+			nic = optarg;
+		else if (c == 'p' && n_ports < 64)
+			ports[n_ports++] = (uint32_t)strtoul(optarg, NULL, 0);
+		else if (c == 'f')
+			format = optarg;
+		else
+			return 2;
+	}
+	const struct ft_nic_profile *prof = ft_nic_profile_find(nic);
+	bool json = strcmp(format, "json") == 0;
+
+	if (optind != argc - 2 || prof == NULL || (!json && strcmp(format, "testpmd") != 0)) {
+		fprintf(stderr, "usage: flowtwin compile PROGRAM.p4 [--entries FILE] [--nic "
+				"cx5|cx6dx|cx7|bf2|bf3|sim] [--port N]... [--format testpmd|json]\n");
+		return 2;
+	}
+	if (n_ports == 0)
+		ports[n_ports++] = 0;
+	const char *path = argv[optind + 1];
+	struct ft_pipeline *pipe = pipeline_load(path, NULL);
+	struct ft_error err = {0};
+	struct ft_ctl *ctl = NULL;
+	struct ft_vtep *vtep = NULL;
+	struct ft_offload *off = NULL;
+	struct ft_offload_params params = {.profile = prof, .ports = ports, .n_ports = n_ports};
+	static struct ft_flow_buf buf;
+	struct placement_out po = {.json = json};
+	json_t *rules = json ? json_array() : NULL;
+
+	if (pipe == NULL)
+		return 1;
+	po.prog = ft_pipeline_program(pipe);
+	ctl = ft_ctl_create(pipe);
+	if (ctl != NULL && ft_vtep_attach(ctl, &vtep, &err) < 0 && err.code != -ENOTSUP) {
+		fail(path, &err);
+		goto out;
+	}
+	ft_error_clear(&err);
+	if (ctl == NULL || (entries && ft_ctl_exec_file(ctl, entries, NULL, NULL, &err) < 0)) {
+		fail(entries ? entries : "out of memory", &err);
+		goto out;
+	}
+	if ((off = ft_offload_create(pipe, &params, &err)) == NULL ||
+	    ft_offload_compile(off, &err) < 0) {
+		fail(path, &err);
+		goto out;
+	}
+	po.arr = json ? json_array() : NULL;
+	for (uint32_t i = 0; i < ft_offload_n_rules(off); i++) {
+		ft_offload_rule(off, i, &buf);
+		if (json) {
+			json_t *r = ft_flow_json(buf.port, &buf.attr, buf.pattern, buf.actions, &err);
+
+			if (r == NULL) {
+				fail("rule", &err);
+				goto out;
+			}
+			json_array_append_new(rules, r);
+		} else {
+			char text[4096];
+
+			if (ft_flow_testpmd(text, sizeof(text), buf.port, &buf.attr, buf.pattern,
+					    buf.actions, &err) < 0) {
+				fail("rule", &err);
+				goto out;
+			}
+			fputs(text, stdout);
+		}
+	}
+	ft_offload_placement_walk(off, print_placement, &po);
+	if (json) {
+		json_t *doc = json_pack("{s:s, s:o, s:o}", "nic", prof->name, "rules", rules,
+					"placement", po.arr);
+
+		rules = NULL;
+		json_dumpf(doc, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(doc);
+	}
+	rc = 0;
+out:
+	json_decref(rules);
+	ft_offload_destroy(off);
+	ft_ctl_destroy(ctl);
+	ft_vtep_destroy(vtep);
+	ft_pipeline_destroy(pipe);
+	return rc;
+}
+#endif
+
 static void
 usage(FILE *f)
 {
@@ -532,10 +681,14 @@ usage(FILE *f)
 		   "       flowtwin check PROGRAM.p4\n"
 		   "       flowtwin trace PROGRAM.p4 [--entries FILE] --packet HEX [--in-port N] [--json]\n"
 		   "       flowtwin stf PROGRAM.p4 FILE.stf\n"
+		   "       flowtwin compile PROGRAM.p4 [--entries FILE] [--nic PROFILE] [--port N]...\n"
+		   "                [--format testpmd|json]\n"
 		   "  demo   run example traffic through the bundled example VTEP pipeline\n"
 		   "  check  read a P4 program: its errors, or its headers, tables and actions\n"
 		   "  trace  run one packet through a P4 program with entries; print its path\n"
-		   "  stf    run an STF test file (p4c's format and the text syntax) on a program\n");
+		   "  stf    run an STF test file (p4c's format and the text syntax) on a program\n"
+		   "  compile  the rte_flow rules of a program and its entries for a NIC profile,\n"
+		   "         and where each entry runs (NIC or software) and why\n");
 }
 
 int
@@ -555,10 +708,14 @@ main(int argc, char **argv)
 		return cmd_trace(argc, argv);
 	if (strcmp(argv[1], "stf") == 0)
 		return cmd_stf(argc, argv);
+#ifdef FT_HAVE_OFFLOAD
+	if (strcmp(argv[1], "compile") == 0)
+		return cmd_compile(argc, argv);
+#endif
 	if (!strcmp(argv[1], "compile") || !strcmp(argv[1], "verify")) {
-		fprintf(stderr, "flowtwin: '%s' is not supported yet: it needs the offload "
-				"compiler, which is not built yet\n",
-			argv[1]);
+		fprintf(stderr, "flowtwin: '%s' is not supported %s\n", argv[1],
+			strcmp(argv[1], "compile") == 0 ? "in this build: it needs DPDK's headers"
+							: "yet: it needs driver/sim");
 		return 2;
 	}
 	fprintf(stderr, "flowtwin: unknown command '%s'\n", argv[1]);
