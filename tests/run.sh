@@ -40,7 +40,7 @@ run build-ci all || fail=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 setup build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
-run build-asan asan --suite unit --suite tools --suite stf || fail=1
+run build-asan asan --suite unit --suite tools --suite stf --suite offload || fail=1
 
 run build-ci valgrind --suite unit --wrapper "valgrind -q --error-exitcode=99 --leak-check=full \
 --errors-for-leak-kinds=definite" --timeout-multiplier 10 || fail=1
