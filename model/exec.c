@@ -1028,18 +1028,6 @@ key_build(const struct ptable *t, const struct pstate *ps, uint8_t *key)
 	}
 }
 
-static uint32_t
-next_after_apply(const struct ft_node *nd, bool hit, uint32_t action)
-{
-	for (uint32_t i = 0; i < nd->n_on_action; i++)
-		if (nd->on_action[i].action == action)
-			return nd->on_action[i].next;
-	if (hit && nd->next_hit != FT_NEXT_DEFAULT)
-		return nd->next_hit;
-	if (!hit && nd->next_miss != FT_NEXT_DEFAULT)
-		return nd->next_miss;
-	return nd->next;
-}
 
 struct burst {
 	struct ft_worker *w;
@@ -1107,8 +1095,8 @@ apply_table(struct burst *bu, const struct ft_node *nd, struct pstate **sel, con
 	const bool tracing = w->trace != NULL;
 	/* No per-action successors: hit or miss decides, set here in the same pass. */
 	const bool by_hit = nd->n_on_action == 0;
-	const uint32_t on_hit = next_after_apply(nd, true, UINT32_MAX);
-	const uint32_t on_miss = next_after_apply(nd, false, UINT32_MAX);
+	const uint32_t on_hit = ft_node_next(nd, true, UINT32_MAX);
+	const uint32_t on_miss = ft_node_next(nd, false, UINT32_MAX);
 
 	for (uint32_t i = 0; i < m; i++) {
 		struct pstate *ps = sel[i];
@@ -1173,7 +1161,7 @@ apply_table(struct burst *bu, const struct ft_node *nd, struct pstate **sel, con
 	}
 	if (!by_hit)
 		for (uint32_t i = 0; i < m; i++)
-			sel[i]->node = next_after_apply(nd, hit[i], ax[i].action);
+			sel[i]->node = ft_node_next(nd, hit[i], ax[i].action);
 }
 
 static bool

@@ -92,11 +92,6 @@ struct ovr {
 	struct sval v;
 };
 
-struct step {
-	uint32_t action;
-	const uint8_t *data; /* the entry's, owned by the compiled state (see dup_data()) */
-};
-
 struct target {
 	uint8_t kind;
 	uint32_t id, index;
@@ -115,7 +110,7 @@ struct sstate {
 	uint16_t fate_action, last_action;
 	struct ovr ovr[MAX_OVR];
 	struct lcons cons[MAX_CONS];
-	struct step steps[MAX_STEPS];
+	struct ft_resume_step steps[MAX_STEPS]; /* data: owned by the compiled state */
 	struct target targets[MAX_TARGETS];
 	struct sval meta[MAX_META];
 };
@@ -125,6 +120,7 @@ struct sstate {
 struct citem {
 	uint8_t type; /* enum rte_flow_item_type */
 	uint8_t layer;
+	uint8_t vlan; /* ETH items: L_YES / L_NO if a VLAN tag follows or not, L_UNK */
 	uint8_t size; /* bytes of spec (and of mask) in crule.bytes; 0: no spec */
 	uint16_t off;
 };
@@ -145,7 +141,6 @@ struct crule {
 	struct ft_rule_target *targets;
 	uint32_t n_targets;
 	uint16_t drop_reason, drop_action; /* FT_DROP_NONE: not a drop */
-	uint32_t note; /* index in notes */
 };
 
 struct group {
@@ -241,7 +236,7 @@ grow(void *p, uint32_t *cap, uint32_t need, size_t size)
 	return q;
 }
 
-/* Interns a formatted string (reasons, notes): the same text, the same pointer. */
+/* Interns a formatted reason: the same text, the same pointer. */
 static const char *
 intern(struct ft_offload *off, const char *fmt, ...)
 {
@@ -544,10 +539,9 @@ alts_push(struct alts *a, struct sstate *s)
 
 /* Fixed protocol numbers that lead from one layer to the next. */
 static bool
-link_layers(const struct ft_offload *off, struct sstate *st, enum ft_layer l3, enum ft_layer l4)
+link_layers(struct sstate *st, enum ft_layer l3, enum ft_layer l4)
 {
 	uint8_t proto;
-	bool in = ft_layer_is_inner(l3);
 
 	switch (ft_layer_proto(l4)) {
 	case FT_PROTO_UDP: proto = 17; break;
@@ -565,8 +559,6 @@ link_layers(const struct ft_offload *off, struct sstate *st, enum ft_layer l3, e
 	} else if (cons_add64(st, l3, 48, 8, proto) != 1) { /* IPv6 next header: no extension */
 		return false;
 	}
-	(void)off;
-	(void)in;
 	return true;
 }
 
@@ -702,7 +694,7 @@ require(const struct ft_offload *off, const struct sstate *st, enum ft_layer l, 
 					continue;
 				lay_yes(e, l3);
 				if (e->lay[l] == L_UNK) {
-					if (!link_layers(off, e, l3, l)) {
+					if (!link_layers(e, l3, l)) {
 						free(e);
 						continue;
 					}
@@ -988,7 +980,7 @@ run_action(struct actx *ax)
 	if (ax->stop == NULL && st->n_steps == MAX_STEPS)
 		ax->stop = "path too long";
 	if (ax->stop == NULL)
-		st->steps[st->n_steps++] = (struct step){.action = ax->action, .data = ax->data};
+		st->steps[st->n_steps++] = (struct ft_resume_step){.action = ax->action, .data = ax->data};
 }
 
 /* An ARP layer read or written: say so, it is the most common reason. */
@@ -1251,16 +1243,10 @@ rule_new(struct walk *w, const struct sstate *st, uint32_t depth)
 		off->bytes += nb;
 		off->n_rules++;
 		/* Each Ethernet item says whether a VLAN tag follows, when that is known. */
-		for (uint32_t i = 0; i < r->n_items; i++) {
-			uint8_t l = r->items[i].layer;
-			uint8_t v = l == FT_L_ETH ? st->lay[FT_L_VLAN0] : st->lay[FT_L_IN_VLAN0];
-
-			if (ft_layer_proto((enum ft_layer)l) == FT_PROTO_ETH)
-				r->items[i].type |= 0; /* has_vlan is written in rule_flow() */
-			r->items[i].size |= 0;
-			if (ft_layer_proto((enum ft_layer)l) == FT_PROTO_ETH)
-				r->items[i].layer = (uint8_t)(l | (v == L_YES ? 0x80 : v == L_NO ? 0x40 : 0));
-		}
+		for (uint32_t i = 0; i < r->n_items; i++)
+			if (r->items[i].layer == FT_L_ETH || r->items[i].layer == FT_L_IN_ETH)
+				r->items[i].vlan = r->items[i].layer == FT_L_ETH ? st->lay[FT_L_VLAN0]
+										  : st->lay[FT_L_IN_VLAN0];
 	} else {
 		r->bytes = NULL;
 		off->n_rules++;
@@ -1276,8 +1262,7 @@ rule_act(struct crule *r, enum rte_flow_action_type t, uint32_t arg)
 }
 
 static int
-rule_count(struct ft_offload *off, struct crule *r, const struct sstate *st, int32_t delta_from,
-	   int32_t delta)
+rule_count(struct ft_offload *off, struct crule *r, const struct sstate *st)
 {
 	if (st->n_targets == 0)
 		return 0;
@@ -1286,8 +1271,7 @@ rule_count(struct ft_offload *off, struct crule *r, const struct sstate *st, int
 	for (uint32_t i = 0; i < st->n_targets; i++)
 		r->targets[i] = (struct ft_rule_target){
 			.kind = st->targets[i].kind, .id = st->targets[i].id,
-			.index = st->targets[i].index,
-			.byte_delta = (int32_t)i >= delta_from ? delta : 0};
+			.index = st->targets[i].index};
 	r->n_targets = st->n_targets;
 	off->bytes += st->n_targets * sizeof(*r->targets);
 	rule_act(r, RTE_FLOW_ACTION_TYPE_COUNT, 0);
@@ -1298,7 +1282,7 @@ rule_count(struct ft_offload *off, struct crule *r, const struct sstate *st, int
 
 static uint32_t
 ctx_get(struct ft_offload *off, enum ft_restore_kind kind, uint32_t port, uint32_t node,
-	const struct step *steps, uint32_t n_steps, const char *reason)
+	const struct ft_resume_step *steps, uint32_t n_steps, const char *reason)
 {
 	uint64_t h = XXH3_64bits_withSeed(steps, n_steps * sizeof(*steps),
 					  ((uint64_t)kind << 60) ^ ((uint64_t)port << 32) ^ node ^
@@ -1338,7 +1322,6 @@ ctx_get(struct ft_offload *off, enum ft_restore_kind kind, uint32_t port, uint32
 	if (off->ctxs == NULL)
 		goto nomem;
 	c = &off->ctxs[off->n_ctxs];
-	_Static_assert(sizeof(struct step) == sizeof(struct ft_resume_step), "step");
 	c->steps = NULL;
 	if (n_steps && (c->steps = malloc(n_steps * sizeof(*steps))) == NULL)
 		goto nomem;
@@ -1379,7 +1362,7 @@ handoff(struct walk *w, const struct sstate *st, uint32_t depth, uint32_t node,
 
 	if (mark == 0 || (r = rule_new(w, st, depth)) == NULL)
 		return;
-	rule_count(off, r, src, INT32_MAX, 0);
+	rule_count(off, r, src);
 	rule_act(r, RTE_FLOW_ACTION_TYPE_MARK, mark);
 	to_software(off, r);
 	if (w->n_sw != NULL) {
@@ -1460,77 +1443,76 @@ nomem:
 
 /* --- Tables ---------------------------------------------------------------- */
 
-static struct sentry *
-table_find(struct ft_offload *off, uint32_t t, const uint8_t *key, uint32_t mask)
+/* The bytes of the fields of 'key' picked by 'mask', concatenated into 'out'; their length. */
+static uint32_t
+key_pick(const struct stable *tb, const uint8_t *key, uint32_t mask, uint8_t *out)
 {
-	struct stable *tb = &off->tables[t];
-	uint64_t h;
-
-	if (tb->idx_head == NULL || tb->idx_mask != mask) {
-		free(tb->idx_head);
-		free(tb->idx_next);
-		tb->idx_size = 1;
-		while (tb->idx_size < tb->n * 2 + 2)
-			tb->idx_size *= 2;
-		tb->idx_head = calloc(tb->idx_size, sizeof(uint32_t));
-		tb->idx_next = calloc(tb->n + 1, sizeof(uint32_t));
-		if (tb->idx_head == NULL || tb->idx_next == NULL) {
-			off->error = -ENOMEM;
-			return NULL;
-		}
-		tb->idx_mask = mask;
-		for (uint32_t i = 0; i < tb->n; i++) {
-			uint8_t k[FT_KEY_BYTES_MAX];
-			uint32_t n = 0;
-
-			for (uint32_t j = 0; j < tb->decl.n_keys; j++)
-				if (mask & (1u << j)) {
-					uint32_t nb = tb->key_off[j + 1] - tb->key_off[j];
-
-					memcpy(k + n, tb->e[i].key + tb->key_off[j], nb);
-					n += nb;
-				}
-			h = XXH3_64bits(k, n) & (tb->idx_size - 1);
-			tb->idx_next[i + 1] = tb->idx_head[h];
-			tb->idx_head[h] = i + 1;
-		}
-	}
-	(void)key;
-	return NULL;
-}
-
-/* Calls fn on every entry whose fields in 'mask' equal those of 'key'. */
-static void
-table_each(struct ft_offload *off, uint32_t t, const uint8_t *key, uint32_t mask,
-	   void (*fn)(struct walk *, const struct sstate *, struct sentry *), struct walk *w,
-	   const struct sstate *st)
-{
-	struct stable *tb = &off->tables[t];
-	uint8_t k[FT_KEY_BYTES_MAX];
 	uint32_t n = 0;
 
-	table_find(off, t, key, mask);
-	if (tb->idx_head == NULL)
-		return;
 	for (uint32_t j = 0; j < tb->decl.n_keys; j++)
 		if (mask & (1u << j)) {
 			uint32_t nb = tb->key_off[j + 1] - tb->key_off[j];
 
-			memcpy(k + n, key + tb->key_off[j], nb);
+			memcpy(out + n, key + tb->key_off[j], nb);
 			n += nb;
 		}
+	return n;
+}
+
+/* Indexes table t's entries by the fields in 'mask' (the last mask asked for). */
+static bool
+index_build(struct ft_offload *off, struct stable *tb, uint32_t mask)
+{
+	if (tb->idx_head != NULL && tb->idx_mask == mask)
+		return true;
+	free(tb->idx_head);
+	free(tb->idx_next);
+	tb->idx_size = 1;
+	while (tb->idx_size < tb->n * 2 + 2)
+		tb->idx_size *= 2;
+	tb->idx_head = calloc(tb->idx_size, sizeof(uint32_t));
+	tb->idx_next = calloc(tb->n + 1, sizeof(uint32_t));
+	if (tb->idx_head == NULL || tb->idx_next == NULL) {
+		off->error = -ENOMEM;
+		return false;
+	}
+	tb->idx_mask = mask;
+	for (uint32_t i = 0; i < tb->n; i++) {
+		uint8_t k[FT_KEY_BYTES_MAX];
+		uint64_t h = XXH3_64bits(k, key_pick(tb, tb->e[i].key, mask, k)) & (tb->idx_size - 1);
+
+		tb->idx_next[i + 1] = tb->idx_head[h];
+		tb->idx_head[h] = i + 1;
+	}
+	return true;
+}
+
+/* Calls fn on every entry of table t whose fields in 'mask' equal those of 'key'. */
+static void
+table_each(struct ft_offload *off, uint32_t t, const uint8_t *key, uint32_t mask,
+	   void (*fn)(void *arg, struct sentry *e), void *arg)
+{
+	struct stable *tb = &off->tables[t];
+	uint8_t k[FT_KEY_BYTES_MAX], ek[FT_KEY_BYTES_MAX];
+	uint32_t n;
+
+	if (!index_build(off, tb, mask))
+		return;
+	n = key_pick(tb, key, mask, k);
 	for (uint32_t i = tb->idx_head[XXH3_64bits(k, n) & (tb->idx_size - 1)]; i;
 	     i = tb->idx_next[i]) {
 		struct sentry *e = &tb->e[i - 1];
-		bool same = true;
 
-		for (uint32_t j = 0; j < tb->decl.n_keys && same; j++)
-			if (mask & (1u << j))
-				same = memcmp(e->key + tb->key_off[j], key + tb->key_off[j],
-					      tb->key_off[j + 1] - tb->key_off[j]) == 0;
-		if (same)
-			fn(w, st, e);
+		key_pick(tb, e->key, mask, ek);
+		if (memcmp(k, ek, n) == 0)
+			fn(arg, e);
 	}
+}
+
+static void
+found(void *arg, struct sentry *e)
+{
+	*(struct sentry **)arg = e;
 }
 
 /* The key of table t under st: constants into 'key' (bit j of *cmask), the rest per field. */
@@ -1577,19 +1559,6 @@ key_eval(struct walk *w, const struct sstate *st, uint32_t t, uint8_t *key, uint
 
 static void walk(struct walk *w, struct sstate *st, uint32_t depth);
 
-static uint32_t
-next_after(const struct ft_node *nd, bool hit, uint32_t action)
-{
-	for (uint32_t i = 0; i < nd->n_on_action; i++)
-		if (nd->on_action[i].action == action)
-			return nd->on_action[i].next;
-	if (hit && nd->next_hit != FT_NEXT_DEFAULT)
-		return nd->next_hit;
-	if (!hit && nd->next_miss != FT_NEXT_DEFAULT)
-		return nd->next_miss;
-	return nd->next;
-}
-
 /* Where software resumes when the NIC stops at 'st': ingress node, or END for egress. */
 static uint32_t
 resume_node(const struct walk *w, const struct sstate *st)
@@ -1628,13 +1597,11 @@ emitted(const struct ft_offload *off, const struct sstate *st, uint32_t *out, ui
  * (at most 8), or why it cannot.
  */
 static const char *
-rewrite(struct walk *w, const struct sstate *st, struct cact *acts, uint32_t *n_acts,
-	int32_t *delta)
+rewrite(struct walk *w, const struct sstate *st, struct cact *acts, uint32_t *n_acts)
 {
 	struct ft_offload *off = w->off;
 	uint32_t hs[FT_HEADERS_MAX], nh, j = 0;
 	int first = -1; /* first layer of the received packet that leaves */
-	int32_t in_len = 0, out_len = 0;
 
 	*n_acts = 0;
 	if (!emitted(off, st, hs, &nh))
@@ -1644,18 +1611,13 @@ rewrite(struct walk *w, const struct sstate *st, struct cact *acts, uint32_t *n_
 			return "adds headers (encapsulation): not offloaded yet";
 		if (first < 0)
 			first = st->hsrc[hs[i]];
-		out_len += (int32_t)layer_size((enum ft_layer)st->hsrc[hs[i]]);
 	}
 	if (first < 0)
 		return "sends no header";
 	/* Layers of the received packet, in order, from 'first' on, must all leave, unchanged. */
 	for (int l = 0; l < FT_L_COUNT; l++) {
-		if (st->lay[l] != L_YES)
+		if (st->lay[l] != L_YES || l < first)
 			continue;
-		if (l < first) {
-			in_len += (int32_t)layer_size((enum ft_layer)l);
-			continue;
-		}
 		if (j >= nh || st->hsrc[hs[j]] != l)
 			return "rewrites the packet's headers in a way no rte_flow action does";
 		j++;
@@ -1697,8 +1659,6 @@ rewrite(struct walk *w, const struct sstate *st, struct cact *acts, uint32_t *n_
 		}
 		return "rewrites a header field no rte_flow action of the profile sets";
 	}
-	*delta = out_len - in_len - out_len + out_len; /* bytes removed in front */
-	*delta = -in_len;
 	return NULL;
 }
 
@@ -1709,7 +1669,6 @@ finish(struct walk *w, struct sstate *st, uint32_t depth)
 	struct ft_offload *off = w->off;
 	struct cact acts[8];
 	uint32_t n_acts = 0, mark = 0;
-	int32_t delta = 0;
 	const char *why = NULL;
 	struct crule *r;
 
@@ -1719,7 +1678,7 @@ finish(struct walk *w, struct sstate *st, uint32_t depth)
 		 w->ctl == FT_CTL_INGRESS)
 		why = "the egress control is not offloaded yet";
 	else if (st->fate == FATE_SEND)
-		why = rewrite(w, st, acts, &n_acts, &delta);
+		why = rewrite(w, st, acts, &n_acts);
 	if (why == NULL && st->fate == FATE_SEND &&
 	    off->prof->domain == FT_NIC_DOMAIN_INGRESS &&
 	    (mark = ctx_get(off, FT_RESTORE_OUTPUT, (uint32_t)st->out_port.c, FT_NODE_END, NULL, 0,
@@ -1731,7 +1690,7 @@ finish(struct walk *w, struct sstate *st, uint32_t depth)
 	}
 	if ((r = rule_new(w, st, depth)) == NULL)
 		return;
-	rule_count(off, r, st, INT32_MAX, delta);
+	rule_count(off, r, st);
 	for (uint32_t i = 0; i < n_acts; i++)
 		if (r->n_acts < 10)
 			r->acts[r->n_acts++] = acts[i];
@@ -1841,7 +1800,7 @@ walk(struct walk *w, struct sstate *st, uint32_t depth)
 				}
 				if ((g = group_get(w, st)) == 0 || (r = rule_new(w, st, depth)) == NULL)
 					return;
-				rule_count(off, r, st, INT32_MAX, 0);
+				rule_count(off, r, st);
 				rule_act(r, RTE_FLOW_ACTION_TYPE_JUMP, g);
 				if (w->n_rules != NULL)
 					(*w->n_rules)++;
@@ -1859,13 +1818,7 @@ walk(struct walk *w, struct sstate *st, uint32_t depth)
 						       tb->decl.name));
 					return;
 				}
-				table_find(off, nd.table, key, cmask);
-				for (uint32_t i = tb->idx_head ? tb->idx_head[XXH3_64bits(key, tb->key_size) &
-									      (tb->idx_size - 1)]
-							       : 0;
-				     i; i = tb->idx_next[i])
-					if (memcmp(tb->e[i - 1].key, key, tb->key_size) == 0)
-						hit = &tb->e[i - 1];
+				table_each(off, nd.table, key, cmask, found, &hit);
 			}
 			if ((c = st_dup(st)) == NULL)
 				goto nomem;
@@ -1886,7 +1839,7 @@ walk(struct walk *w, struct sstate *st, uint32_t depth)
 					.kind = FT_TARGET_ENTRY, .id = nd.table, .index = hit->handle};
 			memcpy(st, c, sizeof(*st));
 			free(c);
-			st->node = next_after(&nd, hit != NULL, ax.action);
+			st->node = ft_node_next(&nd, hit != NULL, ax.action);
 			continue;
 		}
 		}
@@ -1898,116 +1851,98 @@ nomem:
 
 /* --- Filling groups -------------------------------------------------------- */
 
+/* The group being filled: the state at its entrance, its table node, its key. */
 struct fill {
+	struct walk *w;
+	const struct sstate *st;
 	struct ft_node nd;
 	struct sval vals[FT_KEY_BYTES_MAX];
 };
 
-static struct fill *cur_fill; /* the group being filled (one thread per compile) */
-
+/*
+ * The table's outcome in st: 'action' ran (for entry e, or the default
+ * when e is NULL). Software resumes at the table if the NIC cannot run it.
+ */
 static void
-fill_entry(struct walk *w, const struct sstate *st0, struct sentry *e)
+outcome(struct fill *f, struct sstate *st, struct sentry *e, uint32_t action,
+	const uint8_t *data)
 {
-	struct ft_offload *off = w->off;
-	struct stable *tb = &off->tables[cur_fill->nd.table];
-	struct actx ax = {.w = w, .action = e->action, .data = e->data};
-	struct sstate *st = st_dup(st0);
-	bool ok = true;
+	struct walk *w = f->w;
+	struct actx ax = {.w = w, .action = action, .data = data};
+	struct sstate *c = st_dup(st);
 
-	if (st == NULL) {
-		off->error = -ENOMEM;
+	if (c == NULL) {
+		w->off->error = -ENOMEM;
 		return;
 	}
+	ax.st = c;
+	run_action(&ax);
+	if (ax.stop != NULL) {
+		handoff(w, st, 0, st->node, st, stop_reason(w->off, action, ax.stop));
+	} else {
+		if (e != NULL)
+			c->targets[c->n_targets++] = (struct target){
+				.kind = FT_TARGET_ENTRY, .id = f->nd.table, .index = e->handle};
+		c->node = ft_node_next(&f->nd, e != NULL, action);
+		walk(w, c, 0);
+	}
+	free(c);
+}
+
+/* One entry's rules: its key's packet fields become the pattern. */
+static void
+fill_entry(void *arg, struct sentry *e)
+{
+	struct fill *f = arg;
+	struct walk *w = f->w;
+	struct stable *tb = &w->off->tables[f->nd.table];
+	struct sstate *st = st_dup(f->st);
+	bool ok = st != NULL;
+
 	w->n_rules = &e->rules;
 	w->n_sw = &e->sw_rules;
 	w->reason = &e->reason;
 	for (uint32_t j = 0; j < tb->decl.n_keys && ok; j++) {
-		struct sval v = cur_fill->vals[j];
+		struct sval v = f->vals[j];
 		uint32_t nb = tb->key_off[j + 1] - tb->key_off[j];
 		uint8_t b[16] = {0};
-		uint32_t kb = nb * 8;
 
 		if (v.kind != SV_PKT)
 			continue;
 		memcpy(b + 16 - nb, e->key + tb->key_off[j], nb);
 		/* The field is v.bits wide; the key's higher bits must be 0. */
-		for (uint32_t bit = v.bits; bit < kb; bit++)
+		for (uint32_t bit = v.bits; bit < nb * 8; bit++)
 			if (b[15 - bit / 8] & (1u << (bit % 8)))
 				ok = false;
 		if (ok)
 			ok = cons_add(st, (enum ft_layer)v.layer, v.off, v.bits, b) == 1;
 	}
-	if (!ok) { /* no packet can hit it here */
-		free(st);
-		return;
-	}
-	ax.st = st;
-	{
-		struct sstate *c = st_dup(st);
-
-		if (c == NULL) {
-			off->error = -ENOMEM;
-			free(st);
-			return;
-		}
-		ax.st = c;
-		run_action(&ax);
-		if (ax.stop != NULL) {
-			handoff(w, st, 0, cur_fill->nd.table == UINT32_MAX ? 0 : st->node, st,
-				stop_reason(off, e->action, ax.stop));
-			free(c);
-			free(st);
-			return;
-		}
-		c->targets[c->n_targets++] = (struct target){.kind = FT_TARGET_ENTRY,
-							     .id = cur_fill->nd.table,
-							     .index = e->handle};
-		c->node = next_after(&cur_fill->nd, true, e->action);
-		free(st);
-		walk(w, c, 0);
-		free(c);
-	}
+	if (ok) /* else no packet can hit it here */
+		outcome(f, st, e, e->action, e->data);
+	free(st);
 }
 
 static void
 fill_group(struct ft_offload *off, struct group *g)
 {
 	struct walk w = {.off = off, .port = g->port, .group = g->id, .ctl = FT_CTL_INGRESS};
-	struct sstate *st = g->entry;
-	struct fill f;
+	struct fill f = {.w = &w, .st = g->entry};
 	struct stable *tb;
 	uint8_t key[FT_KEY_BYTES_MAX];
 	uint32_t cmask;
 	const char *why = NULL;
-	struct actx ax = {.w = &w};
-	struct sstate *c;
 
-	ft_program_node(off->prog, FT_CTL_INGRESS, st->node, &f.nd);
+	ft_program_node(off->prog, FT_CTL_INGRESS, g->entry->node, &f.nd);
 	tb = &off->tables[f.nd.table];
-	if (!key_eval(&w, st, f.nd.table, key, &cmask, f.vals, &why))
+	if (!key_eval(&w, g->entry, f.nd.table, key, &cmask, f.vals, &why))
 		return; /* cannot happen: the jump was made with this state */
-	cur_fill = &f;
-	table_each(off, f.nd.table, key, cmask, fill_entry, &w, st);
+	table_each(off, f.nd.table, key, cmask, fill_entry, &f);
 	/* The catch-all: the default action, below every entry. */
 	w.prio_base = MAX_DEPTH + 1;
 	w.n_rules = &tb->def_rules;
 	w.n_sw = &tb->def_sw_rules;
 	w.reason = &tb->def_reason;
-	if ((c = st_dup(st)) == NULL) {
-		off->error = -ENOMEM;
-		return;
-	}
-	ax.st = c;
-	ax.action = tb->def_action;
-	ax.data = tb->def_data;
-	run_action(&ax);
-	if (ax.stop != NULL) {
-		handoff(&w, st, 0, st->node, st, stop_reason(off, tb->def_action, ax.stop));
-	} else {
-		c->node = next_after(&f.nd, false, tb->def_action);
-		walk(&w, c, 0);
-	}
-	free(c);
+	outcome(&f, g->entry, NULL, tb->def_action, tb->def_data);
 }
 
 /* --- Compiling ------------------------------------------------------------- */
@@ -2117,7 +2052,7 @@ ft_offload_compile(struct ft_offload *off, struct ft_error *err)
 	reset(off);
 	if ((rc = snapshot(off)) < 0)
 		return ft_error_set(err, rc, FT_ERR_PROGRAM, UINT32_MAX, NULL, "out of memory");
-	for (uint32_t p = 0; p < off->n_ports && integrity && off->n_ports > 0; p++) {
+	for (uint32_t p = 0; integrity && p < off->n_ports; p++) {
 		struct walk w = {.off = off, .port = off->ports[p], .ctl = FT_CTL_INGRESS};
 		struct sstate *st = calloc(1, sizeof(*st));
 		struct crule *r;
@@ -2306,7 +2241,6 @@ ft_offload_rule(const struct ft_offload *off, uint32_t i, struct ft_flow_buf *ou
 	for (uint32_t k = 0; k < r->n_items; k++) {
 		const struct citem *it = &r->items[k];
 		struct rte_flow_item *fi = &out->pattern[ni++];
-		enum ft_layer l = (enum ft_layer)(it->layer & 0x3f);
 
 		*fi = (struct rte_flow_item){.type = (enum rte_flow_item_type)it->type};
 		if (it->type == RTE_FLOW_ITEM_TYPE_INTEGRITY) {
@@ -2329,8 +2263,8 @@ ft_offload_rule(const struct ft_offload *off, uint32_t i, struct ft_flow_buf *ou
 				for (int b = 0; b < 14; b++)
 					any |= ((uint8_t *)m)[b] != 0;
 			}
-			if (it->layer & 0xc0) {
-				s->has_vlan = (it->layer & 0x80) != 0;
+			if (it->vlan != L_UNK) {
+				s->has_vlan = it->vlan == L_YES;
 				m->has_vlan = 1;
 				any = true;
 			}
@@ -2362,7 +2296,6 @@ ft_offload_rule(const struct ft_offload *off, uint32_t i, struct ft_flow_buf *ou
 				fi->mask = m;
 			}
 		}
-		(void)l;
 	}
 	out->pattern[ni] = (struct rte_flow_item){.type = RTE_FLOW_ITEM_TYPE_END};
 	for (uint32_t k = 0; k < r->n_acts; k++) {
@@ -2414,14 +2347,6 @@ ft_offload_rule(const struct ft_offload *off, uint32_t i, struct ft_flow_buf *ou
 	}
 	out->actions[r->n_acts] = (struct rte_flow_action){.type = RTE_FLOW_ACTION_TYPE_END};
 	return 0;
-}
-
-const char *
-ft_offload_rule_note(const struct ft_offload *off, uint32_t i)
-{
-	(void)off;
-	(void)i;
-	return "";
 }
 
 int

@@ -101,21 +101,23 @@ static const struct ft_nic_action actions_sim[] = {
 	.items = it, .n_items = ARRAY_SIZE(it), .actions = ac, .n_actions = ARRAY_SIZE(ac),       \
 	.stage_names = stage_names, .n_stages = ARRAY_SIZE(stage_names)
 
-/* mlx5: MARK below 0xfffff0; groups up to table level 65530 / 10; non-root priorities 0-21843. */
+/*
+ * What every mlx5 profile shares: MARK below 0xfffff0; groups up to table
+ * level 65530 / 10; root priorities 0-3, non-root 0-21843; encap <= 132 B.
+ */
+#define MLX5                                                                                       \
+	.group0_jump_only = true, .mark_max = 0xffffef, .groups = 6553, .priorities_root = 4,     \
+	.priorities = 21844, .encap_max = 132
+
 static const struct ft_nic_profile cx5 = {
 	.name = "cx5",
 	.description = "ConnectX-5, NIC ingress, rte_flow_create (dv_flow_en=1)",
 	.api = FT_NIC_API_SYNC,
 	.domain = FT_NIC_DOMAIN_INGRESS,
+	MLX5,
 	PROFILE(items_cx5, actions_sws_ingress),
-	.group0_jump_only = true,
 	.group0_count = true,
-	.mark_max = 0xffffef,
-	.groups = 6553,
-	.priorities_root = 4,
-	.priorities = 21844,
 	.tags = 4,
-	.encap_max = 132,
 	.rules_max = 1u << 21,
 	.vxlan_port_4789_only = true,
 };
@@ -125,15 +127,10 @@ static const struct ft_nic_profile cx6dx = {
 	.description = "ConnectX-6 Dx, NIC ingress, rte_flow_create (dv_flow_en=1)",
 	.api = FT_NIC_API_SYNC,
 	.domain = FT_NIC_DOMAIN_INGRESS,
+	MLX5,
 	PROFILE(items_cx6dx, actions_sws_ingress),
-	.group0_jump_only = true,
 	.group0_count = true,
-	.mark_max = 0xffffef,
-	.groups = 6553,
-	.priorities_root = 4,
-	.priorities = 21844,
 	.tags = 4,
-	.encap_max = 132,
 	.rules_max = 1u << 22,
 };
 
@@ -142,15 +139,10 @@ static const struct ft_nic_profile cx7 = {
 	.description = "ConnectX-7, NIC ingress, template API (dv_flow_en=2)",
 	.api = FT_NIC_API_TEMPLATE,
 	.domain = FT_NIC_DOMAIN_INGRESS,
+	MLX5,
 	PROFILE(items_hws, actions_hws_ingress),
-	.group0_jump_only = true,
 	.group0_count = false,
-	.mark_max = 0xffffef,
-	.groups = 6553,
-	.priorities_root = 4,
-	.priorities = 21844,
 	.tags = 0,
-	.encap_max = 132,
 	.rules_max = 1u << 23,
 };
 
@@ -159,15 +151,10 @@ static const struct ft_nic_profile bf2 = {
 	.description = "BlueField-2, transfer (E-Switch), rte_flow_create (dv_flow_en=1)",
 	.api = FT_NIC_API_SYNC,
 	.domain = FT_NIC_DOMAIN_TRANSFER,
+	MLX5,
 	PROFILE(items_bf2, actions_bf2),
-	.group0_jump_only = true,
 	.group0_count = true,
-	.mark_max = 0xffffef,
-	.groups = 6553,
-	.priorities_root = 4,
-	.priorities = 21844,
 	.tags = 4,
-	.encap_max = 132,
 	.rules_max = 1u << 22,
 };
 
@@ -176,15 +163,10 @@ static const struct ft_nic_profile bf3 = {
 	.description = "BlueField-3, transfer (E-Switch), template API (dv_flow_en=2)",
 	.api = FT_NIC_API_TEMPLATE,
 	.domain = FT_NIC_DOMAIN_TRANSFER,
+	MLX5,
 	PROFILE(items_bf3, actions_bf3),
-	.group0_jump_only = true,
 	.group0_count = false,
-	.mark_max = 0xffffef,
-	.groups = 6553,
-	.priorities_root = 4,
-	.priorities = 21844,
 	.tags = 0,
-	.encap_max = 132,
 	.rules_max = 1u << 23,
 };
 

@@ -90,17 +90,13 @@ struct ft_flow_buf {
 /* Fills 'out' with rule 'i' (0 .. ft_offload_n_rules() - 1): 0 or -ENOENT. */
 int ft_offload_rule(const struct ft_offload *off, uint32_t i, struct ft_flow_buf *out);
 
-/* What rule i stands for, for traces: "port_class: entry 3 -> group 7". */
-const char *ft_offload_rule_note(const struct ft_offload *off, uint32_t i);
-
 enum ft_target_kind { FT_TARGET_ENTRY, FT_TARGET_COUNTER };
 
-/* One thing a rule's COUNT stands for: packets * 1 and bytes + packets * byte_delta. */
+/* One thing a rule's COUNT stands for: its packets and bytes count there too. */
 struct ft_rule_target {
 	enum ft_target_kind kind;
 	uint32_t id;	/* table, or counter array */
 	uint32_t index; /* entry handle, or cell */
-	int32_t byte_delta;
 };
 
 int ft_offload_rule_targets(const struct ft_offload *off, uint32_t i,

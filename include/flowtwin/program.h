@@ -430,6 +430,24 @@ struct ft_node {
 };
 
 /*
+ * The node after APPLY node 'nd' when the lookup hit (or missed) and
+ * 'action' ran: the first on_action match, else next_hit / next_miss, else
+ * next. The one definition, for the executor and the offload compiler.
+ */
+static inline uint32_t
+ft_node_next(const struct ft_node *nd, bool hit, uint32_t action)
+{
+	for (uint32_t i = 0; i < nd->n_on_action; i++)
+		if (nd->on_action[i].action == action)
+			return nd->on_action[i].next;
+	if (hit && nd->next_hit != FT_NEXT_DEFAULT)
+		return nd->next_hit;
+	if (!hit && nd->next_miss != FT_NEXT_DEFAULT)
+		return nd->next_miss;
+	return nd->next;
+}
+
+/*
  * Appends a node to a control; the first node added is where it starts. A
  * node's successors are node ids of the same control, larger than its own,
  * or FT_NODE_END. They may name nodes not added yet; ft_pipeline_create()
