@@ -530,6 +530,26 @@ reg_value(const struct rx_state *st, const struct mchk *c)
 	}
 }
 
+/*
+ * Where a pattern's header items stand in the packet: the first at the
+ * first layer of its protocol, each next one at the very next layer. Sets
+ * *base to the first's layer index; false when the packet lacks them.
+ */
+static bool
+align(const struct layers *ly, int8_t first, const uint8_t *items, uint32_t n_items,
+      uint32_t *base)
+{
+	int b = ly->first[first];
+
+	if (b < 0 || (uint32_t)b + n_items > ly->n)
+		return false;
+	for (uint32_t k = 1; k < n_items; k++)
+		if (ly->proto[(uint32_t)b + k] != items[k])
+			return false;
+	*base = (uint32_t)b;
+	return true;
+}
+
 static bool
 match(const struct ft_sim *sim, const struct ft_sim_flow *f, struct rx_state *st)
 {
@@ -537,14 +557,8 @@ match(const struct ft_sim *sim, const struct ft_sim_flow *f, struct rx_state *st
 	uint32_t base = 0;
 
 	if (f->n_items != 0) {
-		int b = ly->first[f->first];
-
-		if (b < 0 || (uint32_t)b + f->n_items > ly->n)
+		if (!align(ly, f->first, f->items, f->n_items, &base))
 			return false;
-		base = (uint32_t)b;
-		for (uint32_t k = 1; k < f->n_items; k++)
-			if (ly->proto[base + k] != f->items[k])
-				return false;
 		for (uint32_t i = 0; i < f->n_chk; i++) {
 			const struct chk *c = &f->chk[i];
 
@@ -917,16 +931,8 @@ packet_key(const struct ft_sim *sim, const struct tuple *t, struct rx_state *st,
 	const struct layers *ly = &st->ly;
 	uint32_t k = 0, base = 0;
 
-	if (t->n_items != 0) {
-		int b = ly->first[t->first];
-
-		if (b < 0 || (uint32_t)b + t->n_items > ly->n)
-			return false;
-		base = (uint32_t)b;
-		for (uint32_t i = 1; i < t->n_items; i++)
-			if (ly->proto[base + i] != t->items[i])
-				return false;
-	}
+	if (t->n_items != 0 && !align(ly, t->first, t->items, t->n_items, &base))
+		return false;
 	for (uint32_t i = 0; i < t->n_chk; i++) {
 		const struct chk *c = &t->chk[i];
 
