@@ -1995,6 +1995,43 @@ ft_pipeline_counter_read(struct ft_pipeline *pipe, uint32_t counter, uint32_t in
 	return 0;
 }
 
+static void
+cell_credit(struct counter_cell *c, uint64_t packets, uint64_t bytes)
+{
+	atomic_store_explicit(&c->packets, RLOAD(c->packets) + packets, memory_order_relaxed);
+	atomic_store_explicit(&c->bytes, RLOAD(c->bytes) + bytes, memory_order_relaxed);
+}
+
+int
+ft_pipeline_entry_credit(struct ft_pipeline *pipe, uint32_t table, uint32_t handle,
+			 uint64_t packets, uint64_t bytes)
+{
+	struct ptable *t;
+
+	if (table >= pipe->n_tables || handle >= pipe->tables[table].n_handles)
+		return -EINVAL;
+	t = &pipe->tables[table];
+	pthread_mutex_lock(&pipe->lock);
+	cell_credit(&pipe->dead.entry[table][handle], packets, bytes);
+	if (packets > 0 && t->last_hit != NULL)
+		atomic_store_explicit(&t->last_hit[handle], (uint32_t)pipe_now(pipe),
+				      memory_order_relaxed);
+	pthread_mutex_unlock(&pipe->lock);
+	return 0;
+}
+
+int
+ft_pipeline_counter_credit(struct ft_pipeline *pipe, uint32_t counter, uint32_t index,
+			   uint64_t packets, uint64_t bytes)
+{
+	if (counter >= pipe->n_counters || index >= pipe->counter_size[counter])
+		return -EINVAL;
+	pthread_mutex_lock(&pipe->lock);
+	cell_credit(&pipe->dead.cells[counter][index], packets, bytes);
+	pthread_mutex_unlock(&pipe->lock);
+	return 0;
+}
+
 int
 ft_pipeline_group_read(struct ft_pipeline *pipe, uint32_t group, struct ft_group_member *members,
 		       uint32_t max)

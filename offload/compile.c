@@ -57,12 +57,19 @@
 
 enum { SV_UNKNOWN = 0, SV_CONST, SV_PKT };
 
+/*
+ * A value: a constant, a slice of the received packet, or unknown. An
+ * unknown value that an action wrote carries its origin in 'c' (a hash of
+ * the action, its data, the operation and the origins of its operands), so
+ * that states reached by paths that computed it differently stay apart:
+ * software replays one path's actions for all of them.
+ */
 struct sval {
 	uint8_t kind;
 	uint8_t layer; /* SV_PKT: the received packet's layer */
 	uint8_t bits;
 	uint16_t off; /* SV_PKT: bit offset in the layer */
-	uint64_t c;   /* SV_CONST (at most 64 bits) */
+	uint64_t c;   /* SV_CONST (at most 64 bits); SV_UNKNOWN: its origin */
 };
 
 static struct sval
@@ -537,6 +544,29 @@ alts_push(struct alts *a, struct sstate *s)
 	a->s[a->n++] = s;
 }
 
+static enum rte_flow_item_type
+layer_item(enum ft_layer l)
+{
+	switch (ft_layer_proto(l)) {
+	case FT_PROTO_ETH: return RTE_FLOW_ITEM_TYPE_ETH;
+	case FT_PROTO_VLAN: return RTE_FLOW_ITEM_TYPE_VLAN;
+	case FT_PROTO_IPV4: return RTE_FLOW_ITEM_TYPE_IPV4;
+	case FT_PROTO_IPV6: return RTE_FLOW_ITEM_TYPE_IPV6;
+	case FT_PROTO_UDP: return RTE_FLOW_ITEM_TYPE_UDP;
+	case FT_PROTO_TCP: return RTE_FLOW_ITEM_TYPE_TCP;
+	case FT_PROTO_VXLAN: return RTE_FLOW_ITEM_TYPE_VXLAN;
+	default: return RTE_FLOW_ITEM_TYPE_END; /* ARP, ICMP: no item on mlx5 */
+	}
+}
+
+static bool
+layer_matchable(const struct ft_offload *off, enum ft_layer l)
+{
+	enum rte_flow_item_type t = layer_item(l);
+
+	return t != RTE_FLOW_ITEM_TYPE_END && ft_nic_profile_has_item(off->prof, t);
+}
+
 /* Fixed protocol numbers that lead from one layer to the next. */
 static bool
 link_layers(struct sstate *st, enum ft_layer l3, enum ft_layer l4)
@@ -560,6 +590,32 @@ link_layers(struct sstate *st, enum ft_layer l3, enum ft_layer l4)
 		return false;
 	}
 	return true;
+}
+
+/*
+ * An L3 without an rte_flow item (ARP) is matched by the EtherType that
+ * announces it: in the Ethernet header, or in the last VLAN tag.
+ */
+static bool
+pin_ethertype(const struct ft_offload *off, struct sstate *st, enum ft_layer l)
+{
+	const bool in = ft_layer_is_inner(l);
+	enum ft_layer carrier = in ? FT_L_IN_ETH : FT_L_ETH;
+	uint32_t bitoff = 96;
+
+	if (layer_matchable(off, l))
+		return true;
+	if (ft_layer_proto(l) != FT_PROTO_ARP)
+		return false;
+	for (enum ft_layer v = in ? FT_L_IN_VLAN0 : FT_L_VLAN0; v <= (in ? FT_L_IN_VLAN1 : FT_L_VLAN1);
+	     v++)
+		if (st->lay[v] == L_YES) {
+			carrier = v;
+			bitoff = 16;
+		}
+	if (!layer_matchable(off, carrier))
+		return false;
+	return cons_add64(st, carrier, bitoff, 16, 0x0806) == 1;
 }
 
 /*
@@ -675,8 +731,13 @@ require(const struct ft_offload *off, const struct sstate *st, enum ft_layer l, 
 			struct sstate *d = v.s[j];
 
 			if (slot_of[l] == slot_of[l3s[0]]) { /* an L3 */
-				if (d->lay[l] == L_UNK)
+				if (d->lay[l] == L_UNK) {
 					lay_yes(d, l);
+					if (!pin_ethertype(off, d, l)) {
+						free(d);
+						continue;
+					}
+				}
 				alts_push(out, d->lay[l] == L_YES ? d : (free(d), NULL));
 				continue;
 			}
@@ -749,6 +810,7 @@ struct actx {
 	struct sstate *st;
 	uint32_t action;
 	const uint8_t *data;
+	uint64_t origin;  /* of the unknowns the current operation writes */
 	const char *stop; /* why the NIC cannot run it */
 };
 
@@ -825,6 +887,8 @@ wr(struct actx *ax, const struct ft_ref *r, struct sval v)
 	struct ft_offload *off = ax->w->off;
 	struct sstate *st = ax->st;
 
+	if (v.kind == SV_UNKNOWN)
+		v.c = ax->origin;
 	if (r->kind == FT_REF_META) {
 		struct ft_metadata_info mi;
 
@@ -914,7 +978,13 @@ run_action(struct actx *ax)
 	st->last_action = (uint16_t)ax->action;
 	for (uint32_t i = 0; i < ai.n_ops && ax->stop == NULL; i++) {
 		const struct ft_op *op = &ai.ops[i];
+		uint64_t o[4] = {ax->action, (uint64_t)(uintptr_t)ax->data, i, 0};
 
+		/* Unknown operands, and for checksums and hashes every changed field. */
+		o[3] = rd(ax, &op->a).c ^ (rd(ax, &op->b).c << 1);
+		if (op->kind == FT_OP_CSUM || op->kind == FT_OP_HASH)
+			o[3] ^= XXH3_64bits(st->ovr, st->n_ovr * sizeof(st->ovr[0]));
+		ax->origin = XXH3_64bits(o, sizeof(o));
 		switch (op->kind) {
 		case FT_OP_SET:
 			if (op->dst.kind == FT_REF_HEADER || op->a.kind == FT_REF_HEADER)
@@ -1003,29 +1073,6 @@ stop_reason(struct ft_offload *off, uint32_t action, const char *why)
 }
 
 /* --- Conditions ------------------------------------------------------------ */
-
-static enum rte_flow_item_type
-layer_item(enum ft_layer l)
-{
-	switch (ft_layer_proto(l)) {
-	case FT_PROTO_ETH: return RTE_FLOW_ITEM_TYPE_ETH;
-	case FT_PROTO_VLAN: return RTE_FLOW_ITEM_TYPE_VLAN;
-	case FT_PROTO_IPV4: return RTE_FLOW_ITEM_TYPE_IPV4;
-	case FT_PROTO_IPV6: return RTE_FLOW_ITEM_TYPE_IPV6;
-	case FT_PROTO_UDP: return RTE_FLOW_ITEM_TYPE_UDP;
-	case FT_PROTO_TCP: return RTE_FLOW_ITEM_TYPE_TCP;
-	case FT_PROTO_VXLAN: return RTE_FLOW_ITEM_TYPE_VXLAN;
-	default: return RTE_FLOW_ITEM_TYPE_END; /* ARP, ICMP: no item on mlx5 */
-	}
-}
-
-static bool
-layer_matchable(const struct ft_offload *off, enum ft_layer l)
-{
-	enum rte_flow_item_type t = layer_item(l);
-
-	return t != RTE_FLOW_ITEM_TYPE_END && ft_nic_profile_has_item(off->prof, t);
-}
 
 /* st with "v == c" (eq) or "v != c" (!eq), v a slice of the packet, as disjoint patterns. */
 static void
@@ -1213,10 +1260,10 @@ rule_new(struct walk *w, const struct sstate *st, uint32_t depth)
 			uint32_t size = layer_size((enum ft_layer)l);
 			struct citem *it;
 
-			if (st->lay[l] != L_YES) {
-				if (l != FT_L_ETH)
-					continue;
-			}
+			/* Present layers with an item (ARP, ICMP: their carrier says so). */
+			if ((st->lay[l] != L_YES && l != FT_L_ETH) ||
+			    layer_item((enum ft_layer)l) == RTE_FLOW_ITEM_TYPE_END)
+				continue;
 			for (uint32_t i = 0; i < st->n_cons; i++)
 				if (st->cons[i].layer == l)
 					c = (struct lcons *)&st->cons[i];
@@ -1925,16 +1972,18 @@ fill_entry(void *arg, struct sentry *e)
 static void
 fill_group(struct ft_offload *off, struct group *g)
 {
+	/* Copied: filling creates groups, which moves off->groups. */
+	struct sstate *entry = g->entry;
 	struct walk w = {.off = off, .port = g->port, .group = g->id, .ctl = FT_CTL_INGRESS};
-	struct fill f = {.w = &w, .st = g->entry};
+	struct fill f = {.w = &w, .st = entry};
 	struct stable *tb;
 	uint8_t key[FT_KEY_BYTES_MAX];
 	uint32_t cmask;
 	const char *why = NULL;
 
-	ft_program_node(off->prog, FT_CTL_INGRESS, g->entry->node, &f.nd);
+	ft_program_node(off->prog, FT_CTL_INGRESS, entry->node, &f.nd);
 	tb = &off->tables[f.nd.table];
-	if (!key_eval(&w, g->entry, f.nd.table, key, &cmask, f.vals, &why))
+	if (!key_eval(&w, entry, f.nd.table, key, &cmask, f.vals, &why))
 		return; /* cannot happen: the jump was made with this state */
 	table_each(off, f.nd.table, key, cmask, fill_entry, &f);
 	/* The catch-all: the default action, below every entry. */
@@ -1942,7 +1991,7 @@ fill_group(struct ft_offload *off, struct group *g)
 	w.n_rules = &tb->def_rules;
 	w.n_sw = &tb->def_sw_rules;
 	w.reason = &tb->def_reason;
-	outcome(&f, g->entry, NULL, tb->def_action, tb->def_data);
+	outcome(&f, entry, NULL, tb->def_action, tb->def_data);
 }
 
 /* --- Compiling ------------------------------------------------------------- */

@@ -1777,6 +1777,57 @@ check_attr(const struct ft_sim *sim, const struct rte_flow_attr *attr, struct rt
 /* --- Overlap (strict mode) ------------------------------------------------ */
 
 /* Whether no packet can match both 'a' and 'b' (false when unsure). */
+/* The byte of 'f's item 'item' at 'off' that the rule fixes entirely, or -1. */
+static int
+fixed_byte(const struct ft_sim_flow *f, uint32_t item, uint32_t off)
+{
+	for (uint32_t i = 0; i < f->n_chk; i++)
+		if (f->chk[i].item == item && f->chk[i].off == off && f->chk[i].mask == 0xff)
+			return f->chk[i].val;
+	return -1;
+}
+
+/*
+ * Whether 'shorter', whose n header items equal the first n of 'longer',
+ * excludes longer's next layer through the field that announces it: the
+ * EtherType of its last ETH or VLAN, or its IP protocol.
+ */
+static bool
+next_excluded(const struct ft_sim_flow *shorter, const struct ft_sim_flow *longer, uint32_t n)
+{
+	uint32_t want, off, bytes, last = n - 1;
+	uint32_t have = 0;
+
+	switch (longer->items[n]) {
+	case P_VLAN: want = 0; break; /* 0x8100 or 0x88a8: below */
+	case P_IPV4: want = 0x0800; break;
+	case P_IPV6: want = 0x86dd; break;
+	case P_UDP: want = 17; break;
+	case P_TCP: want = 6; break;
+	default: return false;
+	}
+	switch (shorter->items[last]) {
+	case P_ETH: off = 12; bytes = 2; break;
+	case P_VLAN: off = 2; bytes = 2; break;
+	case P_IPV4: off = 9; bytes = 1; break;
+	case P_IPV6: off = 6; bytes = 1; break;
+	default: return false;
+	}
+	if ((bytes == 2) != (longer->items[n] == P_VLAN || longer->items[n] == P_IPV4 ||
+			     longer->items[n] == P_IPV6))
+		return false;
+	for (uint32_t k = 0; k < bytes; k++) {
+		int v = fixed_byte(shorter, last, off + k);
+
+		if (v < 0)
+			return false;
+		have = have << 8 | (uint32_t)v;
+	}
+	if (longer->items[n] == P_VLAN)
+		return have != 0x8100 && have != 0x88a8;
+	return have != want;
+}
+
 static bool
 disjoint(const struct ft_sim_flow *a, const struct ft_sim_flow *b)
 {
@@ -1803,6 +1854,9 @@ disjoint(const struct ft_sim_flow *a, const struct ft_sim_flow *b)
 	for (uint32_t k = 0; k < n; k++)
 		if (a->items[k] != b->items[k])
 			return true;
+	if (a->n_items != b->n_items &&
+	    next_excluded(a->n_items < b->n_items ? a : b, a->n_items < b->n_items ? b : a, n))
+		return true;
 	for (uint32_t i = 0; i < a->n_chk; i++)
 		for (uint32_t j = 0; j < b->n_chk; j++) {
 			const struct chk *x = &a->chk[i], *y = &b->chk[j];

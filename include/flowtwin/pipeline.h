@@ -161,6 +161,19 @@ int ft_pipeline_default_read(struct ft_pipeline *pipe, uint32_t table, uint32_t 
 int ft_pipeline_counter_read(struct ft_pipeline *pipe, uint32_t counter, uint32_t index,
 			     uint64_t *packets, uint64_t *bytes);
 
+/*
+ * Adds what a NIC counted on the pipeline's behalf (its rules' COUNT stands
+ * for entries and counter cells: compile.h) to the entry with 'handle' in
+ * 'table', or to a counter cell, so that the pipeline's counters hold the
+ * NIC's share too. An entry credited with packets counts as hit now for
+ * aging. Call it before the entry is deleted: a handle may be reused
+ * after. Control thread. 0, or -EINVAL for a table, handle or cell out of range.
+ */
+int ft_pipeline_entry_credit(struct ft_pipeline *pipe, uint32_t table, uint32_t handle,
+			     uint64_t packets, uint64_t bytes);
+int ft_pipeline_counter_credit(struct ft_pipeline *pipe, uint32_t counter, uint32_t index,
+			       uint64_t packets, uint64_t bytes);
+
 /* Reads the members of a replication group; returns their number (<= max). */
 int ft_pipeline_group_read(struct ft_pipeline *pipe, uint32_t group,
 			   struct ft_group_member *members, uint32_t max);

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The twin path (include/flowtwin/twin.h): compiled rules in the software
+ * NIC, then the model resuming what the NIC hands over.
+ *
+ * The NIC's rules are kept in an array parallel to the compiled rules, and
+ * sorted by flow pointer in a second one, so that a packet's hits (the
+ * sim's flow pointers) map back to compiled rules: their drop reasons and,
+ * for verify, the rules to show.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <flowtwin/drop.h>
+#include <flowtwin/twin.h>
+
+struct flow_ix {
+	const struct ft_sim_flow *flow;
+	uint32_t rule;
+};
+
+struct ft_twin {
+	struct ft_pipeline *pipe;
+	struct ft_offload *off;
+	struct ft_sim *sim;
+	struct ft_sim_flow **flows; /* by compiled rule */
+	struct flow_ix *byflow;	    /* sorted by flow */
+	uint32_t n_flows, cap_flows;
+	struct ft_burst_result sw;	/* the model's part of a burst */
+};
+
+struct ft_twin *
+ft_twin_create(struct ft_pipeline *pipe, const struct ft_twin_params *params,
+	       struct ft_error *err)
+{
+	const struct ft_program *prog = ft_pipeline_program(pipe);
+	struct ft_offload_params op = {.profile = params->profile,
+				       .ports = params->ports,
+				       .n_ports = params->n_ports,
+				       .rules_max = params->rules_max};
+	struct ft_sim_params sp = {.strict = params->strict, .rules_max = params->rules_max};
+	struct ft_twin *t = calloc(1, sizeof(*t));
+
+	if (t == NULL) {
+		ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, "twin", "out of memory");
+		return NULL;
+	}
+	t->pipe = pipe;
+	sp.vxlan_ports = ft_program_vxlan_ports(prog, &sp.n_vxlan_ports);
+	if ((t->off = ft_offload_create(pipe, &op, err)) == NULL ||
+	    (t->sim = ft_sim_create(params->profile, &sp, err)) == NULL) {
+		ft_twin_destroy(t);
+		return NULL;
+	}
+	return t;
+}
+
+void
+ft_twin_destroy(struct ft_twin *t)
+{
+	if (t == NULL)
+		return;
+	ft_sim_destroy(t->sim);
+	ft_offload_destroy(t->off);
+	free(t->flows);
+	free(t->byflow);
+	free(t);
+}
+
+struct ft_offload *
+ft_twin_offload(const struct ft_twin *t)
+{
+	return t->off;
+}
+
+struct ft_sim *
+ft_twin_sim(const struct ft_twin *t)
+{
+	return t->sim;
+}
+
+uint32_t
+ft_twin_n_rules(const struct ft_twin *t)
+{
+	return t->n_flows;
+}
+
+/* --- Counters -------------------------------------------------------------- */
+
+int
+ft_twin_counters_collect(struct ft_twin *t)
+{
+	for (uint32_t i = 0; i < t->n_flows; i++) {
+		const struct ft_rule_target *tg;
+		uint64_t packets, bytes;
+		uint32_t n;
+
+		if (ft_offload_rule_targets(t->off, i, &tg, &n) != 0 || n == 0 ||
+		    ft_sim_flow_query_count(t->sim, t->flows[i], true, &packets, &bytes, NULL) != 0 ||
+		    packets == 0)
+			continue;
+		for (uint32_t k = 0; k < n; k++) {
+			if (tg[k].kind == FT_TARGET_ENTRY)
+				ft_pipeline_entry_credit(t->pipe, tg[k].id, tg[k].index, packets,
+							 bytes);
+			else
+				ft_pipeline_counter_credit(t->pipe, tg[k].id, tg[k].index,
+							   packets, bytes);
+		}
+	}
+	return 0;
+}
+
+/* --- Rules ----------------------------------------------------------------- */
+
+static void
+uninstall(struct ft_twin *t)
+{
+	for (uint32_t i = 0; i < t->n_flows; i++)
+		ft_sim_flow_destroy(t->sim, t->flows[i], NULL);
+	t->n_flows = 0;
+}
+
+static int
+byflow_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)((const struct flow_ix *)a)->flow;
+	uintptr_t y = (uintptr_t)((const struct flow_ix *)b)->flow;
+
+	return (x > y) - (x < y);
+}
+
+int
+ft_twin_sync(struct ft_twin *t, struct ft_error *err)
+{
+	struct ft_flow_buf *b;
+	uint32_t n;
+	int rc;
+
+	ft_twin_counters_collect(t);
+	uninstall(t);
+	if ((rc = ft_offload_compile(t->off, err)) != 0)
+		return rc;
+	n = ft_offload_n_rules(t->off);
+	if (n > t->cap_flows) {
+		struct ft_sim_flow **f = realloc(t->flows, n * sizeof(*f));
+		struct flow_ix *x = f ? realloc(t->byflow, n * sizeof(*x)) : NULL;
+
+		if (f != NULL)
+			t->flows = f;
+		if (x == NULL)
+			return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, "twin",
+					    "out of memory");
+		t->byflow = x;
+		t->cap_flows = n;
+	}
+	if ((b = malloc(sizeof(*b))) == NULL)
+		return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, "twin",
+				    "out of memory");
+	for (uint32_t i = 0; i < n; i++) {
+		struct rte_flow_error fe = {0};
+
+		ft_offload_rule(t->off, i, b);
+		t->flows[i] = ft_sim_flow_create(t->sim, b->port, &b->attr, b->pattern, b->actions,
+						 &fe);
+		if (t->flows[i] == NULL) {
+			rc = -errno;
+			uninstall(t);
+			free(b);
+			return ft_error_set(err, rc, FT_ERR_RULE, i, "rule", "the NIC refused it: %s",
+					    fe.message ? fe.message : "no reason given");
+		}
+		t->n_flows = i + 1;
+		t->byflow[i] = (struct flow_ix){.flow = t->flows[i], .rule = i};
+	}
+	free(b);
+	qsort(t->byflow, n, sizeof(*t->byflow), byflow_cmp);
+	return 0;
+}
+
+static uint32_t
+rule_of(const struct ft_twin *t, const struct ft_sim_flow *f)
+{
+	struct flow_ix key = {.flow = f};
+	const struct flow_ix *x = bsearch(&key, t->byflow, t->n_flows, sizeof(key), byflow_cmp);
+
+	return x ? x->rule : UINT32_MAX;
+}
+
+/* --- Packets --------------------------------------------------------------- */
+
+static void
+tx_add(struct ft_burst_result *res, struct ft_pkt *pkt, uint32_t port, uint16_t src)
+{
+	if (res->n_tx >= FT_BURST_TX_MAX) {
+		res->drop[src] = FT_DROP_TOO_MANY_COPIES;
+		return;
+	}
+	res->tx[res->n_tx++] = (struct ft_tx){.pkt = pkt, .port = port, .src = src};
+	res->used[src] = 1;
+}
+
+int
+ft_twin_run(struct ft_twin *t, struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n,
+	    struct ft_twin_result *res)
+{
+	struct ft_burst_result *br = &res->burst;
+	struct ft_pkt *sw[FT_BURST_MAX];
+	const struct ft_resume *rs[FT_BURST_MAX];
+	uint16_t src[FT_BURST_MAX], m = 0;
+	int rc;
+
+	if (n > FT_BURST_MAX)
+		return -EINVAL;
+	for (uint16_t i = 0; i < n; i++)
+		if (pkts[i]->nb_segs != 1)
+			return -EINVAL;
+	br->n_tx = br->n_events = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		struct ft_twin_pkt *tp = &res->pkt[i];
+		struct ft_pkt *p = pkts[i];
+		struct ft_sim_result sr;
+		const struct ft_restore *r;
+		uint16_t reason, action;
+
+		memset(tp, 0, sizeof(*tp));
+		br->drop[i] = FT_DROP_NONE;
+		br->drop_action[i] = UINT16_MAX;
+		br->used[i] = 0;
+		p->flags &= (uint16_t)~(FT_PKT_F_MARK | FT_PKT_F_FLAG);
+		if ((rc = ft_sim_rx(t->sim, p, &sr)) != 0)
+			return rc;
+		tp->undefined = sr.undefined;
+		for (uint32_t k = 0; k < sr.n_hits && k < FT_TWIN_HITS_MAX; k++)
+			tp->hits[tp->n_hits++] = rule_of(t, sr.hits[k]);
+		switch (sr.fate) {
+		case FT_SIM_DROP:
+			tp->path = FT_TWIN_NIC;
+			if (tp->n_hits > 0 &&
+			    ft_offload_rule_drop(t->off, tp->hits[tp->n_hits - 1], &reason,
+						 &action) == 0) {
+				br->drop[i] = reason;
+				br->drop_action[i] = action;
+			} else {
+				br->drop[i] = sr.drop;
+			}
+			continue;
+		case FT_SIM_PORT:
+			tp->path = FT_TWIN_NIC;
+			tx_add(br, p, sr.port, i);
+			continue;
+		case FT_SIM_QUEUE:
+		case FT_SIM_REPRESENTOR:
+			break;
+		}
+		r = (p->flags & FT_PKT_F_MARK) ? ft_offload_restore(t->off, p->mark) : NULL;
+		tp->bad_mark = (p->flags & FT_PKT_F_MARK) && r == NULL;
+		if (r != NULL && r->kind == FT_RESTORE_OUTPUT) {
+			tp->path = FT_TWIN_NIC;
+			tx_add(br, p, r->port, i);
+			continue;
+		}
+		tp->path = r != NULL ? FT_TWIN_RESUMED : FT_TWIN_SOFTWARE;
+		tp->mark = r != NULL ? p->mark : 0;
+		rs[m] = r != NULL ? &r->resume : NULL;
+		src[m] = i;
+		sw[m++] = p;
+	}
+	if (m == 0)
+		return (int)br->n_tx;
+	if ((rc = ft_worker_run_resume(w, sw, rs, m, &t->sw)) < 0)
+		return rc;
+	for (uint32_t k = 0; k < t->sw.n_tx; k++)
+		tx_add(br, t->sw.tx[k].pkt, t->sw.tx[k].port, src[t->sw.tx[k].src]);
+	for (uint16_t j = 0; j < m; j++) {
+		br->drop[src[j]] = t->sw.drop[j];
+		br->drop_action[src[j]] = t->sw.drop_action[j];
+		br->used[src[j]] = t->sw.used[j];
+	}
+	for (uint32_t k = 0; k < t->sw.n_events && br->n_events < FT_BURST_EVENTS_MAX; k++) {
+		br->events[br->n_events] = t->sw.events[k];
+		br->events[br->n_events++].src = src[t->sw.events[k].src];
+	}
+	return (int)br->n_tx;
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The twin path: a pipeline's entries compiled into rte_flow rules, the
+ * rules executed by the software NIC (sim.h), and the model resuming
+ * whatever the NIC hands to software. This is the right-hand side of the
+ * twin property (shared/DESIGN.md):
+ *
+ *	resume(S, nic(compile(S), p))
+ *
+ * and what `flowtwin verify`, the differential tests and the dataplane's
+ * `--offload sim` backend run.
+ *
+ * A 'struct ft_twin' owns a compiled state (compile.h) and a software NIC.
+ * ft_twin_sync() recompiles the pipeline's current entries and installs the
+ * rules, after reading the counters of the rules it removes. When the NIC
+ * refuses a rule, no rule stays installed and every packet reaches software
+ * unmarked, which keeps the twin property true; the error says which rule
+ * and why.
+ *
+ * Per packet the NIC either finishes it (sends it on a port, or drops it
+ * with the model's reason), or hands it to software with a restore context
+ * (MARK), which the model resumes, or delivers it unmarked, which the model
+ * runs from the start. ft_twin_run() returns, per burst, what
+ * ft_worker_run() returns, plus how each packet went and the rules it hit.
+ *
+ * Counters: a rule's COUNT stands for the entries and counter cells its
+ * targets name (compile.h). ft_twin_counters_collect() reads every rule's
+ * counter with reset and credits the counts to the pipeline
+ * (ft_pipeline_entry_credit()), whose counters then hold the NIC's share
+ * and the software's. Collect before deleting entries: ft_twin_sync()
+ * collects too, but a deleted entry's handle may have been reused by then.
+ *
+ * Thread-safety: one thread at a time per twin (the sim is single-threaded).
+ */
+#ifndef FLOWTWIN_TWIN_H
+#define FLOWTWIN_TWIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <flowtwin/compile.h>
+#include <flowtwin/error.h>
+#include <flowtwin/offload.h>
+#include <flowtwin/pipeline.h>
+#include <flowtwin/sim.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ft_twin;
+
+struct ft_twin_params {
+	const struct ft_nic_profile *profile;
+	const uint32_t *ports; /* the input ports (borrowed) */
+	uint32_t n_ports;
+	uint32_t rules_max; /* 0: the profile's */
+	bool strict;	    /* the sim refuses overlapping rules of equal priority */
+};
+
+/*
+ * A twin for 'pipe' (borrowed; it must outlive the twin). No rules are
+ * installed until ft_twin_sync(). Caller owns the result; free with
+ * ft_twin_destroy(). NULL with 'err' set on failure.
+ */
+struct ft_twin *ft_twin_create(struct ft_pipeline *pipe, const struct ft_twin_params *params,
+			       struct ft_error *err);
+void ft_twin_destroy(struct ft_twin *t);
+
+/*
+ * Compiles the pipeline's current state and replaces the installed rules
+ * (counters of the old ones are collected first). Returns 0, or a negative
+ * code with 'err' set when compiling failed or the NIC refused a rule
+ * (FT_ERR_RULE, index = the rule): then no rule is installed.
+ */
+int ft_twin_sync(struct ft_twin *t, struct ft_error *err);
+
+/* The compiled state and the NIC (borrowed, valid until ft_twin_destroy()). */
+struct ft_offload *ft_twin_offload(const struct ft_twin *t);
+struct ft_sim *ft_twin_sim(const struct ft_twin *t);
+
+/* Rules installed. */
+uint32_t ft_twin_n_rules(const struct ft_twin *t);
+
+enum ft_twin_path {
+	FT_TWIN_NIC,	  /* the NIC finished it: sent on a port, or dropped */
+	FT_TWIN_RESUMED,  /* handed to software with a restore context */
+	FT_TWIN_SOFTWARE, /* reached software unmarked: the model ran it from the start */
+};
+
+#define FT_TWIN_HITS_MAX FT_SIM_HITS_MAX
+
+struct ft_twin_pkt {
+	enum ft_twin_path path;
+	bool undefined;	   /* the sim met a case rte_flow leaves undefined */
+	bool bad_mark;	   /* marked with an id no restore context has */
+	uint32_t mark;	   /* the restore context (FT_TWIN_RESUMED), else 0 */
+	uint32_t n_hits;   /* rules that matched, in order (indexes for ft_offload_rule()) */
+	uint32_t hits[FT_TWIN_HITS_MAX];
+};
+
+struct ft_twin_result {
+	struct ft_burst_result burst; /* as ft_worker_run() would fill it */
+	struct ft_twin_pkt pkt[FT_BURST_MAX];
+};
+
+/*
+ * Runs up to FT_BURST_MAX packets through the NIC, then the model for those
+ * that reach software (worker 'w' of the twin's pipeline). Packets are
+ * changed in place and owned as with ft_worker_run(). Returns n_tx, or
+ * -EINVAL when n > FT_BURST_MAX or a packet is not single-segment.
+ */
+int ft_twin_run(struct ft_twin *t, struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n,
+		struct ft_twin_result *res);
+
+/* Reads every installed rule's counter with reset and credits it to the pipeline. */
+int ft_twin_counters_collect(struct ft_twin *t);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,880 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The differential test of the twin property (shared/DESIGN.md):
+ *
+ *	model(S, p) == resume(S, nic(compile(S), p))
+ *
+ * Two pipelines of vtep.p4 receive the same control-plane commands: A runs
+ * every packet in the model alone; B is the twin (twin.h): its entries are
+ * compiled into rules, the software NIC runs them in strict mode, and the
+ * model resumes what the NIC hands over. Random entries (some that must
+ * stay in software), random and malformed packets, and entry changes
+ * interleaved with the traffic; per packet the sent packets (port and
+ * bytes), the drop and its reason, and the events must be equal, and at
+ * every state change and at the end the per-entry and per-cell counters
+ * (B's summed over NIC and software). The sim must never meet a case
+ * rte_flow leaves undefined, and every MARK must name a restore context.
+ *
+ * FT_TWIN_SEED=N replays one seed, FT_TWIN_PACKETS=N sets the packets per
+ * profile. On a divergence the test prints the seed, the profile, a minimal
+ * command list and packet that still diverge (the commands are removed one
+ * by one while the divergence stays), both traces and the rules the packet
+ * hit, then fails.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <flowtwin/ctl.h>
+#include <flowtwin/drop.h>
+#include <flowtwin/flow_text.h>
+#include <flowtwin/p4.h>
+#include <flowtwin/trace.h>
+#include <flowtwin/twin.h>
+#include <flowtwin/vtep.h>
+
+#define BUF_LEN	  2048
+#define POOL_PKTS 1024
+#define CMD_MAX  160
+
+static const uint32_t ports[] = {1, 2, 3, 4, 5};
+
+static const char *const setup_lines[] = {
+	"vtep set local-ip 10.0.0.1",
+	"port add 1 uplink lladdr 02:00:00:00:01:01",
+	"port add 2 access vni 100",
+	"port add 3 access vni 100",
+	"port add 4 access vni 200 vlan 10",
+	"port add 5 access vni 300",
+	"nexthop add 10.0.0.0/24 lladdr 02:00:00:00:0f:0f",
+};
+
+/* --- Random numbers (xorshift64*) ------------------------------------------ */
+
+static uint64_t rng_state;
+
+static uint64_t
+rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dULL;
+}
+
+static uint32_t
+rn(uint32_t n)
+{
+	return (uint32_t)(rnd() % n);
+}
+
+/* --- One pipeline with its control plane ----------------------------------- */
+
+struct side {
+	struct ft_pipeline *pipe;
+	struct ft_ctl *ctl;
+	struct ft_vtep *vtep;
+	struct ft_worker *w;
+	struct ft_pkt_pool pool;
+	struct ft_pkt_pool_simple *sp;
+};
+
+static void
+discard(void *arg, const char *line)
+{
+	(void)arg;
+	(void)line;
+}
+
+static void
+side_init(struct side *s)
+{
+	struct ft_error err = {0};
+	char path[4200];
+	struct ft_program *prog;
+
+	snprintf(path, sizeof(path), "%s/p4/vtep.p4", getenv("FT_SOURCE_ROOT"));
+	prog = ft_p4_load(path, NULL, &err);
+	if (prog == NULL)
+		fail_msg("%s: %s", path, err.message);
+	s->pipe = ft_pipeline_create(prog, NULL, &err);
+	assert_non_null(s->pipe);
+	s->ctl = ft_ctl_create(s->pipe);
+	assert_non_null(s->ctl);
+	assert_int_equal(ft_vtep_attach(s->ctl, &s->vtep, &err), 0);
+	s->sp = ft_pkt_pool_simple_create(POOL_PKTS, BUF_LEN, &s->pool);
+	assert_non_null(s->sp);
+	s->w = ft_worker_create(s->pipe, &s->pool, &err);
+	assert_non_null(s->w);
+}
+
+static void
+side_fini(struct side *s)
+{
+	ft_worker_destroy(s->w);
+	assert_int_equal(ft_pkt_pool_simple_avail(s->sp), POOL_PKTS);
+	ft_pkt_pool_simple_destroy(s->sp);
+	ft_ctl_destroy(s->ctl);
+	ft_vtep_destroy(s->vtep);
+	ft_pipeline_destroy(s->pipe);
+}
+
+/* --- The state: command log ------------------------------------------------ */
+
+struct log {
+	char (*line)[CMD_MAX];
+	uint32_t n, cap;
+};
+
+static void
+log_add(struct log *l, const char *line)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->line = realloc(l->line, l->cap * sizeof(*l->line));
+		assert_non_null(l->line);
+	}
+	snprintf(l->line[l->n++], CMD_MAX, "%s", line);
+}
+
+/* --- Random commands ------------------------------------------------------- */
+
+static const uint32_t vnis[] = {100, 200, 300, 400};
+
+static void
+rand_mac(char *buf, size_t size)
+{
+	/* A small set, so that packets hit entries; sometimes a fresh one. */
+	if (rn(8) == 0)
+		snprintf(buf, size, "02:%02x:%02x:%02x:%02x:%02x", rn(256), rn(256), rn(256),
+			 rn(256), rn(256));
+	else
+		snprintf(buf, size, "02:00:00:00:00:%02x", 0x0a + rn(12));
+}
+
+static void
+rand_vtep_ip(char *buf, size_t size)
+{
+	snprintf(buf, size, rn(10) ? "10.0.0.%u" : "10.9.0.%u", 2 + rn(5));
+}
+
+static void
+rand_command(char *line, size_t size)
+{
+	char mac[32], ip[32];
+	uint32_t vni = vnis[rn(4)];
+
+	rand_mac(mac, sizeof(mac));
+	rand_vtep_ip(ip, sizeof(ip));
+	switch (rn(14)) {
+	case 0:
+	case 1:
+		snprintf(line, size, "fdb add %s vni %u dst %s", mac, vni, ip);
+		break;
+	case 2:
+	case 3:
+		snprintf(line, size, "fdb add %s vni %u port %u", mac, vni, 2 + rn(4));
+		break;
+	case 4:
+		snprintf(line, size, "fdb append 00:00:00:00:00:00 vni %u dst %s", vni, ip);
+		break;
+	case 5:
+		snprintf(line, size, "fdb del 00:00:00:00:00:00 vni %u dst %s", vni, ip);
+		break;
+	case 6:
+		snprintf(line, size, "fdb append %s vni %u dst %s", mac, vni, ip);
+		break;
+	case 7:
+		snprintf(line, size, "fdb del %s vni %u", mac, vni);
+		break;
+	case 8:
+		snprintf(line, size, "neigh add 192.168.0.%u lladdr %s vni %u", 1 + rn(6), mac, vni);
+		break;
+	case 9:
+		snprintf(line, size, "neigh del 192.168.0.%u vni %u", 1 + rn(6), vni);
+		break;
+	case 10: {
+		static const char *const opt[] = {
+			"learning on", "learning off", "proxy on", "proxy off", "l2miss on",
+			"l2miss off",  "l3miss on",    "l3miss off", "ttl inherit", "ttl 32",
+			"tos inherit", "tos 0",	       "dstport 4790", "dstport 4789"};
+
+		snprintf(line, size, "vtep set local-ip 10.0.0.1 %s", opt[rn(14)]);
+		break;
+	}
+	case 11:
+		snprintf(line, size, "port add %u access vni %u%s", 2 + rn(4), vni,
+			 rn(2) ? " vlan 10" : "");
+		break;
+	case 12:
+		snprintf(line, size, "port del %u", 2 + rn(4));
+		break;
+	default:
+		snprintf(line, size, "nexthop %s 10.9.0.0/24 lladdr 02:00:00:00:0f:0e",
+			 rn(2) ? "add" : "del");
+		break;
+	}
+}
+
+/* --- Random packets -------------------------------------------------------- */
+
+struct pkt_spec {
+	uint32_t port;
+	uint16_t len;
+	uint8_t b[BUF_LEN - FT_PKT_HEADROOM];
+};
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+static void
+put_mac(uint8_t *p, bool known)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+	if (!known && rn(4) == 0) {
+		memcpy(p, bcast, 6);
+		return;
+	}
+	p[0] = known || rn(6) ? 0x02 : 0x01; /* sometimes a group address */
+	p[1] = p[2] = p[3] = p[4] = 0;
+	p[5] = (uint8_t)(0x0a + rn(12));
+	if (rn(10) == 0)
+		for (int i = 1; i < 6; i++)
+			p[i] = (uint8_t)rnd();
+}
+
+static void
+ipv4_csum(uint8_t *ip, uint32_t hl)
+{
+	uint32_t s = 0;
+
+	ip[10] = ip[11] = 0;
+	for (uint32_t i = 0; i < hl; i += 2)
+		s += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	put16(ip + 10, (uint16_t)~s);
+}
+
+/* An inner (or access) frame at p: Ethernet, maybe a tag, ARP / IPv4 / IPv6. Returns its length. */
+static uint32_t
+put_frame(uint8_t *p, bool tagged)
+{
+	uint32_t n = 14, pay = 18 + rn(64);
+
+	put_mac(p, false);
+	put_mac(p + 6, true);
+	if (tagged) {
+		put16(p + 12, 0x8100);
+		put16(p + 14, rn(5) ? 10 : (uint16_t)rn(4096));
+		n += 4;
+	}
+	switch (rn(4)) {
+	case 0: /* ARP request for a neighbour */
+		put16(p + n - 2, 0x0806);
+		put16(p + n, 1);
+		put16(p + n + 2, 0x0800);
+		p[n + 4] = 6;
+		p[n + 5] = 4;
+		put16(p + n + 6, rn(8) ? 1 : 2);
+		memcpy(p + n + 8, p + 6, 6);
+		put32(p + n + 14, 0xc0a80064);
+		memset(p + n + 18, 0, 6);
+		put32(p + n + 24, 0xc0a80000 | (1 + rn(8)));
+		return n + 28;
+	case 1: /* IPv6 UDP */
+		put16(p + n - 2, 0x86dd);
+		memset(p + n, 0, 40);
+		p[n] = 0x60;
+		put16(p + n + 4, (uint16_t)(8 + pay));
+		p[n + 6] = 17;
+		p[n + 7] = 64;
+		p[n + 23] = 1;
+		p[n + 39] = 2;
+		n += 40;
+		put16(p + n, 1000);
+		put16(p + n + 2, 2000);
+		put16(p + n + 4, (uint16_t)(8 + pay));
+		put16(p + n + 6, 0);
+		memset(p + n + 8, 0xab, pay);
+		return n + 8 + pay;
+	default: /* IPv4 UDP, any ECN */
+		put16(p + n - 2, 0x0800);
+		memset(p + n, 0, 20);
+		p[n] = 0x45;
+		p[n + 1] = (uint8_t)rn(4);
+		put16(p + n + 2, (uint16_t)(28 + pay));
+		p[n + 8] = 64;
+		p[n + 9] = 17;
+		put32(p + n + 12, 0xc0a80064);
+		put32(p + n + 16, 0xc0a80000 | (1 + rn(8)));
+		ipv4_csum(p + n, 20);
+		n += 20;
+		put16(p + n, 1000);
+		put16(p + n + 2, 2000);
+		put16(p + n + 4, (uint16_t)(8 + pay));
+		put16(p + n + 6, 0);
+		memset(p + n + 8, 0xcd, pay);
+		return n + 8 + pay;
+	}
+}
+
+static void
+rand_packet(struct pkt_spec *s)
+{
+	uint8_t *p = s->b;
+	uint32_t n;
+
+	s->port = 1 + rn(6); /* port 6 is not configured */
+	if (s->port == 1 && rn(8) == 0) {
+		/* underlay ARP for the local IP (or another) */
+		memset(p, 0xff, 6);
+		memcpy(p + 6, "\x02\x00\x00\x00\x0f\x0f", 6);
+		put16(p + 12, 0x0806);
+		put16(p + 14, 1);
+		put16(p + 16, 0x0800);
+		p[18] = 6;
+		p[19] = 4;
+		put16(p + 20, 1);
+		memcpy(p + 22, p + 6, 6);
+		put32(p + 28, 0x0a000002);
+		memset(p + 32, 0, 6);
+		put32(p + 38, rn(4) ? 0x0a000001 : 0x0a000063);
+		n = 42;
+	} else if (s->port == 1) {
+		/* VXLAN: outer Ethernet, IPv4 (maybe options), UDP, VXLAN, frame */
+		uint32_t ihl = rn(10) ? 5 : 6, l3 = 14, l4, vx, in;
+
+		memcpy(p, "\x02\x00\x00\x00\x01\x01", 6);
+		if (rn(20) == 0)
+			p[0] = 0x04;
+		memcpy(p + 6, "\x02\x00\x00\x00\x0f\x0f", 6);
+		put16(p + 12, 0x0800);
+		memset(p + l3, 0, ihl * 4);
+		p[l3] = (uint8_t)(0x40 | ihl);
+		p[l3 + 1] = (uint8_t)rn(4);
+		p[l3 + 8] = 64;
+		p[l3 + 9] = rn(30) ? 17 : 6;
+		put32(p + l3 + 12, rn(8) ? 0x0a000002 + rn(3) : 0x0a090002 + rn(3));
+		put32(p + l3 + 16, rn(10) ? 0x0a000001 : 0x0a000063);
+		if (rn(40) == 0)
+			put16(p + l3 + 6, 0x2000); /* MF: a fragment */
+		l4 = l3 + ihl * 4;
+		put16(p + l4, (uint16_t)(49152 + rn(16384)));
+		put16(p + l4 + 2, rn(10) ? 4789 : (rn(2) ? 4790 : 53));
+		put16(p + l4 + 6, 0);
+		vx = l4 + 8;
+		memset(p + vx, 0, 8);
+		p[vx] = rn(25) ? 0x08 : 0x00;
+		put32(p + vx + 4, (rn(10) ? vnis[rn(4)] : rn(1 << 24)) << 8);
+		in = vx + 8;
+		n = in + put_frame(p + in, rn(20) == 0);
+		put16(p + l3 + 2, (uint16_t)(n - l3));
+		put16(p + l4 + 4, (uint16_t)(n - l4));
+		ipv4_csum(p + l3, ihl * 4);
+	} else {
+		n = put_frame(p, s->port == 4 ? rn(6) != 0 : rn(10) == 0);
+	}
+	/* Malformed: truncated, a byte flipped, or padding. */
+	switch (rn(12)) {
+	case 0:
+		n = rn(n + 1);
+		break;
+	case 1:
+		p[rn(n)] ^= (uint8_t)(1 + rn(255));
+		break;
+	case 2:
+		memset(p + n, 0, 8);
+		n += 8;
+		break;
+	}
+	s->len = (uint16_t)n;
+}
+
+static struct ft_pkt *
+pkt_of(struct side *s, const struct pkt_spec *sp)
+{
+	struct ft_pkt *p = s->pool.alloc(s->pool.arg, BUF_LEN);
+
+	assert_non_null(p);
+	assert_int_equal(ft_pkt_init(p, p->buf, p->buf_len, FT_PKT_HEADROOM, sp->len, sp->port), 0);
+	memcpy(ft_pkt_data(p), sp->b, sp->len);
+	return p;
+}
+
+/* --- Comparing ------------------------------------------------------------- */
+
+/* Why packet i of the burst differs, or NULL. */
+static const char *
+differs(const struct ft_burst_result *a, const struct ft_twin_result *b, uint16_t i)
+{
+	const struct ft_burst_result *bb = &b->burst;
+	uint32_t ka = 0, kb = 0;
+
+	if (b->pkt[i].undefined)
+		return "the NIC met a case rte_flow leaves undefined";
+	if (b->pkt[i].bad_mark)
+		return "a MARK no restore context has";
+	if (a->drop[i] != bb->drop[i])
+		return "drop reasons differ";
+	if (a->drop[i] != FT_DROP_NONE && a->drop_action[i] != bb->drop_action[i])
+		return "drop actions differ";
+	for (;;) {
+		while (ka < a->n_tx && a->tx[ka].src != i)
+			ka++;
+		while (kb < bb->n_tx && bb->tx[kb].src != i)
+			kb++;
+		if (ka == a->n_tx || kb == bb->n_tx)
+			break;
+		if (a->tx[ka].port != bb->tx[kb].port)
+			return "output ports differ";
+		if (a->tx[ka].pkt->len != bb->tx[kb].pkt->len ||
+		    memcmp(ft_pkt_data(a->tx[ka].pkt), ft_pkt_data(bb->tx[kb].pkt),
+			   a->tx[ka].pkt->len) != 0)
+			return "packets sent differ";
+		ka++;
+		kb++;
+	}
+	if (ka != a->n_tx || kb != bb->n_tx)
+		return "numbers of packets sent differ";
+	ka = kb = 0;
+	for (;;) {
+		while (ka < a->n_events && a->events[ka].src != i)
+			ka++;
+		while (kb < bb->n_events && bb->events[kb].src != i)
+			kb++;
+		if (ka == a->n_events || kb == bb->n_events)
+			break;
+		if (a->events[ka].id != bb->events[kb].id ||
+		    a->events[ka].len != bb->events[kb].len ||
+		    memcmp(a->events[ka].data, bb->events[kb].data, a->events[ka].len) != 0)
+			return "events differ";
+		ka++;
+		kb++;
+	}
+	if (ka != a->n_events || kb != bb->n_events)
+		return "numbers of events differ";
+	return NULL;
+}
+
+struct cwalk {
+	struct ft_pipeline *other;
+	char *why;
+	size_t size;
+};
+
+static int
+entry_cmp(uint32_t table, const struct ft_entry_info *e, void *arg)
+{
+	struct cwalk *c = arg;
+	struct ft_entry key = {.key = e->key, .mask = e->mask, .priority = e->priority};
+	struct ft_entry_info o;
+
+	struct ft_table_decl td;
+
+	ft_program_table(ft_pipeline_program(c->other), table, &td);
+	if (ft_pipeline_entry_read(c->other, table, &key, &o) != 0) {
+		snprintf(c->why, c->size, "table %s: entry %u missing in the twin", td.name,
+			 e->handle);
+		return 1;
+	}
+	if (o.packets != e->packets || o.bytes != e->bytes) {
+		snprintf(c->why, c->size,
+			 "table %s entry %u: model %lu packets %lu bytes, twin %lu packets %lu bytes",
+			 td.name, e->handle, (unsigned long)e->packets, (unsigned long)e->bytes,
+			 (unsigned long)o.packets, (unsigned long)o.bytes);
+		return 1;
+	}
+	return 0;
+}
+
+/* Compares every entry's and cell's counters; B's NIC share collected first. */
+static bool
+counters_differ(struct side *a, struct side *b, struct ft_twin *t, char *why, size_t size)
+{
+	const struct ft_program *prog = ft_pipeline_program(a->pipe);
+	struct ft_program_info info;
+	struct cwalk c = {.other = b->pipe, .why = why, .size = size};
+
+	ft_twin_counters_collect(t);
+	ft_program_info(prog, &info);
+	for (uint32_t tb = 0; tb < info.n_tables; tb++)
+		if (ft_pipeline_table_walk(a->pipe, tb, entry_cmp, &c) != 0)
+			return true;
+	for (uint32_t k = 0; k < info.n_counters; k++) {
+		for (uint32_t i = 0; i < ft_program_counter_size(prog, k); i++) {
+			uint64_t pa, ba, pb, bb;
+
+			ft_pipeline_counter_read(a->pipe, k, i, &pa, &ba);
+			ft_pipeline_counter_read(b->pipe, k, i, &pb, &bb);
+			if (pa != pb || ba != bb) {
+				snprintf(why, size,
+					 "counter %s[%u]: model %lu packets %lu bytes, twin %lu "
+					 "packets %lu bytes",
+					 ft_program_counter_name(prog, k), i, (unsigned long)pa, (unsigned long)ba,
+					 (unsigned long)pb, (unsigned long)bb);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* --- One run: a profile, a seed -------------------------------------------- */
+
+struct run {
+	const struct ft_nic_profile *prof;
+	struct side a, b;
+	struct ft_twin *twin;
+	struct log log;
+	uint64_t packets, nic, resumed, software, syncs;
+};
+
+/* Applies a command to both sides; both must agree. */
+static void
+apply(struct run *r, const char *line, bool record)
+{
+	struct ft_error ea = {0}, eb = {0};
+	int ra, rb;
+
+	ft_twin_counters_collect(r->twin);
+	ra = ft_ctl_exec(r->a.ctl, line, discard, NULL, &ea);
+	rb = ft_ctl_exec(r->b.ctl, line, discard, NULL, &eb);
+	if (ra != rb)
+		fail_msg("'%s': model %d (%s), twin %d (%s)", line, ra, ea.message, rb, eb.message);
+	if (ra == 0 && record)
+		log_add(&r->log, line);
+}
+
+static void
+sync_twin(struct run *r)
+{
+	struct ft_error err = {0};
+
+	if (ft_twin_sync(r->twin, &err) != 0) {
+		struct ft_offload *off = ft_twin_offload(r->twin);
+		struct ft_flow_buf *b = malloc(sizeof(*b)), *o = malloc(sizeof(*o));
+		char text[8192];
+
+		assert_true(b && o);
+		fprintf(stderr, "commands after the setup:\n");
+		for (uint32_t i = 0; i < r->log.n; i++)
+			fprintf(stderr, "  %s\n", r->log.line[i]);
+		if (err.kind == FT_ERR_RULE && ft_offload_rule(off, err.index, b) == 0) {
+			/* The refused rule and the rules of its group and priority. */
+			for (uint32_t i = 0; i < ft_offload_n_rules(off); i++) {
+				ft_offload_rule(off, i, o);
+				if (o->port != b->port || o->attr.group != b->attr.group ||
+				    o->attr.priority != b->attr.priority ||
+				    ft_flow_testpmd(text, sizeof(text), o->port, &o->attr,
+						    o->pattern, o->actions, NULL) < 0)
+					continue;
+				fprintf(stderr, "%s rule %u: %s", i == err.index ? "refused" : "       ",
+					i, text);
+			}
+		}
+		free(b);
+		free(o);
+		fail_msg("%s: sync: %s (rule %u)", r->prof->name, err.message, err.index);
+	}
+	r->syncs++;
+}
+
+static void
+run_init(struct run *r, const struct ft_nic_profile *prof)
+{
+	struct ft_twin_params tp = {.profile = prof,
+				    .ports = ports,
+				    .n_ports = sizeof(ports) / sizeof(ports[0]),
+				    .strict = true};
+	struct ft_error err = {0};
+
+	memset(r, 0, sizeof(*r));
+	r->prof = prof;
+	side_init(&r->a);
+	side_init(&r->b);
+	r->twin = ft_twin_create(r->b.pipe, &tp, &err);
+	if (r->twin == NULL)
+		fail_msg("%s: %s", prof->name, err.message);
+	for (size_t i = 0; i < sizeof(setup_lines) / sizeof(setup_lines[0]); i++)
+		apply(r, setup_lines[i], false);
+}
+
+static void
+run_fini(struct run *r)
+{
+	ft_twin_destroy(r->twin);
+	side_fini(&r->a);
+	side_fini(&r->b);
+	free(r->log.line);
+}
+
+/* Runs 'n' packets through both sides. Returns the index of the first that differs, or -1. */
+static int
+run_burst(struct run *r, const struct pkt_spec *specs, uint16_t n, const char **why,
+	  bool *events)
+{
+	struct ft_pkt *pa[FT_BURST_MAX], *pb[FT_BURST_MAX];
+	static struct ft_burst_result ra;
+	static struct ft_twin_result rb;
+	int bad = -1;
+
+	for (uint16_t i = 0; i < n; i++) {
+		pa[i] = pkt_of(&r->a, &specs[i]);
+		pb[i] = pkt_of(&r->b, &specs[i]);
+	}
+	assert_true(ft_worker_run(r->a.w, pa, n, &ra) >= 0);
+	assert_true(ft_twin_run(r->twin, r->b.w, pb, n, &rb) >= 0);
+	for (uint16_t i = 0; i < n; i++) {
+		r->packets++;
+		r->nic += rb.pkt[i].path == FT_TWIN_NIC;
+		r->resumed += rb.pkt[i].path == FT_TWIN_RESUMED;
+		r->software += rb.pkt[i].path == FT_TWIN_SOFTWARE;
+		if (bad < 0 && (*why = differs(&ra, &rb, i)) != NULL)
+			bad = i;
+	}
+	/* The control planes hear the same events. */
+	*events = ra.n_events > 0;
+	for (uint32_t k = 0; k < ra.n_events; k++)
+		ft_vtep_dispatch(r->a.vtep, &ra.events[k]);
+	for (uint32_t k = 0; k < rb.burst.n_events; k++)
+		ft_vtep_dispatch(r->b.vtep, &rb.burst.events[k]);
+	for (uint32_t k = 0; k < ra.n_tx; k++)
+		r->a.pool.free(r->a.pool.arg, ra.tx[k].pkt);
+	for (uint32_t k = 0; k < rb.burst.n_tx; k++)
+		r->b.pool.free(r->b.pool.arg, rb.burst.tx[k].pkt);
+	for (uint16_t i = 0; i < n; i++) {
+		if (!ra.used[i])
+			r->a.pool.free(r->a.pool.arg, pa[i]);
+		if (!rb.burst.used[i])
+			r->b.pool.free(r->b.pool.arg, pb[i]);
+	}
+	return bad;
+}
+
+/* Learning and events: both control planes poll; the twin follows a changed state. */
+static void
+poll_both(struct run *r, bool events)
+{
+	struct ft_error ea = {0}, eb = {0};
+	int na, nb;
+
+	ft_twin_counters_collect(r->twin);
+	na = ft_ctl_poll(r->a.ctl, discard, NULL, &ea);
+	nb = ft_ctl_poll(r->b.ctl, discard, NULL, &eb);
+	if (na != nb)
+		fail_msg("%s: poll: model %d, twin %d", r->prof->name, na, nb);
+	if (na > 0 || events)
+		sync_twin(r);
+}
+
+/* --- Reproduction ---------------------------------------------------------- */
+
+static void
+hex(const uint8_t *p, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		fprintf(stderr, "%02x", p[i]);
+	fprintf(stderr, "\n");
+}
+
+/* Whether the state made of log lines 'keep' and packet 's' still diverge. */
+static bool
+still_differs(const struct ft_nic_profile *prof, const struct log *l, const bool *keep,
+	      const struct pkt_spec *s)
+{
+	struct run r;
+	const char *why;
+	bool bad, events;
+
+	run_init(&r, prof);
+	for (uint32_t i = 0; i < l->n; i++)
+		if (keep[i])
+			apply(&r, l->line[i], false);
+	sync_twin(&r);
+	bad = run_burst(&r, s, 1, &why, &events) >= 0;
+	run_fini(&r);
+	return bad;
+}
+
+static void
+show(struct run *r, const struct pkt_spec *s)
+{
+	struct ft_trace *tr = ft_trace_create();
+	struct ft_pkt *pa = pkt_of(&r->a, s), *pb = pkt_of(&r->b, s);
+	static struct ft_burst_result ra;
+	static struct ft_twin_result rb;
+	struct ft_pkt *pbs[1] = {pb};
+	struct ft_flow_buf *buf = malloc(sizeof(*buf));
+	char *text, rule[8192];
+
+	ft_worker_trace(r->a.w, pa, tr, &ra);
+	text = ft_trace_text(tr, r->a.pipe);
+	fprintf(stderr, "--- model alone: drop %s\n%s", ft_drop_name(ra.drop[0]), text);
+	free(text);
+	ft_twin_run(r->twin, r->b.w, pbs, 1, &rb);
+	fprintf(stderr, "--- twin: drop %s, path %s\n", ft_drop_name(rb.burst.drop[0]),
+		rb.pkt[0].path == FT_TWIN_NIC	    ? "NIC"
+		: rb.pkt[0].path == FT_TWIN_RESUMED ? "resumed"
+						    : "software");
+	for (uint32_t k = 0; k < rb.pkt[0].n_hits; k++) {
+		struct ft_error fe;
+
+		if (rb.pkt[0].hits[k] == UINT32_MAX ||
+		    ft_offload_rule(ft_twin_offload(r->twin), rb.pkt[0].hits[k], buf) != 0 ||
+		    ft_flow_testpmd(rule, sizeof(rule), buf->port, &buf->attr, buf->pattern,
+				    buf->actions, &fe) < 0)
+			continue;
+		fprintf(stderr, "rule %u: %s", rb.pkt[0].hits[k], rule);
+	}
+	if (rb.pkt[0].path == FT_TWIN_RESUMED) {
+		const struct ft_restore *rs =
+			ft_offload_restore(ft_twin_offload(r->twin), rb.pkt[0].mark);
+		struct ft_pkt *pc = pkt_of(&r->b, s);
+
+		ft_trace_reset(tr);
+		ft_worker_trace_resume(r->b.w, pc, &rs->resume, tr, &ra);
+		text = ft_trace_text(tr, r->b.pipe);
+		fprintf(stderr, "--- resumed at node %u after %u steps (%s)\n%s", rs->resume.node,
+			rs->resume.n_steps, rs->reason ? rs->reason : "", text);
+		free(text);
+		for (uint32_t k = 0; k < ra.n_tx; k++)
+			r->b.pool.free(r->b.pool.arg, ra.tx[k].pkt);
+		if (!ra.used[0])
+			r->b.pool.free(r->b.pool.arg, pc);
+	}
+	free(buf);
+	ft_trace_destroy(tr);
+	(void)pa;
+	(void)pb;
+}
+
+/* Shrinks the state to the commands the divergence needs, prints it all, fails. */
+static void
+report(struct run *r, uint64_t seed, const struct pkt_spec *s, const char *why)
+{
+	bool *keep = calloc(r->log.n + 1, sizeof(*keep));
+	struct run m;
+
+	assert_non_null(keep);
+	for (uint32_t i = 0; i < r->log.n; i++)
+		keep[i] = true;
+	if (still_differs(r->prof, &r->log, keep, s))
+		for (uint32_t i = r->log.n; i-- > 0;) {
+			keep[i] = false;
+			if (!still_differs(r->prof, &r->log, keep, s))
+				keep[i] = true;
+		}
+	fprintf(stderr, "twin property broken: %s\nseed %lu (FT_TWIN_SEED=%lu), profile %s\n",
+		why, (unsigned long)seed, (unsigned long)seed, r->prof->name);
+	fprintf(stderr, "commands after the setup:\n");
+	run_init(&m, r->prof);
+	for (uint32_t i = 0; i < r->log.n; i++)
+		if (keep[i]) {
+			fprintf(stderr, "  %s\n", r->log.line[i]);
+			apply(&m, r->log.line[i], false);
+		}
+	sync_twin(&m);
+	fprintf(stderr, "packet on port %u: ", s->port);
+	hex(s->b, s->len);
+	show(&m, s);
+	free(keep);
+	fail_msg("twin property broken (seed %lu, profile %s): %s", (unsigned long)seed,
+		 r->prof->name, why);
+}
+
+static void
+run_profile(const struct ft_nic_profile *prof, uint64_t seed, uint64_t n_packets)
+{
+	static struct pkt_spec specs[FT_BURST_MAX];
+	struct run r;
+	char why[256];
+
+	rng_state = seed * 0x9e3779b97f4a7c15ULL + 1;
+	run_init(&r, prof);
+	for (uint32_t i = 0; i < 6; i++) {
+		char line[CMD_MAX];
+
+		rand_command(line, sizeof(line));
+		apply(&r, line, true);
+	}
+	sync_twin(&r);
+	while (r.packets < n_packets) {
+		uint16_t n = (uint16_t)(1 + rn(FT_BURST_MAX));
+		const char *what;
+		bool events;
+		int bad;
+
+		if (rn(6) == 0) {
+			/* A state change: counters checked first, then one to four commands. */
+			if (counters_differ(&r.a, &r.b, r.twin, why, sizeof(why)))
+				fail_msg("seed %lu, profile %s: %s", (unsigned long)seed, prof->name,
+					 why);
+			for (uint32_t k = 1 + rn(4); k > 0; k--) {
+				char line[CMD_MAX];
+
+				rand_command(line, sizeof(line));
+				apply(&r, line, true);
+			}
+			sync_twin(&r);
+		}
+		for (uint16_t i = 0; i < n; i++)
+			rand_packet(&specs[i]);
+		bad = run_burst(&r, specs, n, &what, &events);
+		if (bad >= 0)
+			report(&r, seed, &specs[bad], what);
+		poll_both(&r, events);
+	}
+	if (counters_differ(&r.a, &r.b, r.twin, why, sizeof(why)))
+		fail_msg("seed %lu, profile %s: %s", (unsigned long)seed, prof->name, why);
+	print_message("%-6s seed %lu: %lu packets, NIC finished %lu, resumed %lu, software %lu; "
+		      "%lu commands, %lu syncs, %u rules\n",
+		      prof->name, (unsigned long)seed, (unsigned long)r.packets,
+		      (unsigned long)r.nic, (unsigned long)r.resumed, (unsigned long)r.software,
+		      (unsigned long)r.log.n, (unsigned long)r.syncs, ft_twin_n_rules(r.twin));
+	run_fini(&r);
+}
+
+static void
+test_vtep_random(void **state)
+{
+	const struct ft_nic_profile *const *profs;
+	const char *env = getenv("FT_TWIN_SEED");
+	uint64_t seed = env ? strtoull(env, NULL, 0) : 1;
+	uint64_t n = getenv("FT_TWIN_PACKETS") ? strtoull(getenv("FT_TWIN_PACKETS"), NULL, 0)
+					       : 20000;
+	uint32_t n_prof;
+
+	(void)state;
+	profs = ft_nic_profiles(&n_prof);
+	for (uint32_t p = 0; p < n_prof; p++)
+		run_profile(profs[p], seed + p, n);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vtep_random),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
