@@ -501,8 +501,71 @@ print_field(struct out *o, const struct field *f, const void *spec, const void *
 	return 0;
 }
 
+/* A pattern template's field: ' FIELD mask M'; ' FIELD is V' for a field testpmd takes only so. */
 static int
-print_item(struct out *o, const struct rte_flow_item *it, uint32_t index, struct ft_error *err)
+print_field_mask(struct out *o, const struct field *f, const void *spec, const void *mask,
+		 const char *item, uint32_t index, struct ft_error *err)
+{
+	enum mask_state ms = field_mask_state(f, mask);
+	char v[64];
+
+	if (ms == M_ZERO)
+		return 0;
+	if (f->flags & F_NOKW)
+		return item_err(err, -ENOTSUP, index, item, f->name,
+				"testpmd has no keyword for this field, and its mask is not zero");
+	if (f->flags & F_IS_ONLY) {
+		if (ms != M_FULL || spec == NULL)
+			return item_err(err, -ENOTSUP, index, item, f->name,
+					"testpmd takes this field only as 'is VALUE'");
+		field_str(f, spec, false, v, sizeof(v));
+		put(o, " %s is %s", f->name, v);
+		return 0;
+	}
+	field_str(f, mask, true, v, sizeof(v));
+	put(o, " %s mask %s", f->name, v);
+	return 0;
+}
+
+/* An item of a pattern template: its mask only (testpmd's item spec stays NULL). */
+static int
+print_item_mask(struct out *o, const struct rte_flow_item *it, const struct item_desc *d,
+		const char *name, uint32_t index, struct ft_error *err)
+{
+	int ret;
+
+	if (it->last != NULL)
+		return item_err(err, -ENOTSUP, index, name, NULL,
+				"a pattern template has no range ('last')");
+	if (it->mask == NULL || d == NULL) {
+		if (it->type == RTE_FLOW_ITEM_TYPE_INTEGRITY)
+			return item_err(err, -ENOTSUP, index, name, NULL,
+					"testpmd cannot print an integrity item without a mask");
+		return 0;
+	}
+	for (uint32_t i = 0; i < d->n_fields; i++) {
+		const struct field *f = &d->fields[i];
+
+		if (f->flags & F_WHOLE) {
+			if (field_mask_state(f, it->mask) != M_FULL)
+				continue; /* the F_PART fields that follow */
+			ret = print_field_mask(o, f, it->spec, it->mask, name, index, err);
+			if (ret < 0)
+				return ret;
+			while (i + 1 < d->n_fields && (d->fields[i + 1].flags & F_PART))
+				i++;
+			continue;
+		}
+		ret = print_field_mask(o, f, it->spec, it->mask, name, index, err);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int
+print_item(struct out *o, const struct rte_flow_item *it, uint32_t index, bool masks,
+	   struct ft_error *err)
 {
 	const char *name = item_name(it->type);
 	const struct item_desc *d = item_desc_find(it->type);
@@ -512,6 +575,8 @@ print_item(struct out *o, const struct rte_flow_item *it, uint32_t index, struct
 	if (name == NULL || (d == NULL && it->type != RTE_FLOW_ITEM_TYPE_VOID))
 		return unknown_item(err, index, it->type);
 	put(o, "%s", name);
+	if (masks)
+		return print_item_mask(o, it, d, name, index, err);
 	if (it->spec == NULL) {
 		if (it->last != NULL)
 			return item_err(err, -EINVAL, index, name, NULL, "'last' without 'spec'");
@@ -1288,15 +1353,104 @@ print_action(struct out *o, const struct rte_flow_action *a, uint32_t index, enu
 	}
 }
 
+/*
+ * Writes the 'set' lines the action lists need, then 'head' and each list as
+ * ' KEYWORD ... / end', then a newline. A list marked FT_FLOW_TEXT_SAME_BUFS
+ * prints no 'set' line: its encapsulations take the buffers of the action
+ * list before it, which has the same action types and headers.
+ */
+static int
+command_text(struct out *o, const char *head, const struct ft_flow_text_list lists[],
+	     uint32_t n_lists, struct ft_error *err)
+{
+	struct encap_plan plan = {0}, prev = {0}, same;
+	enum encap_form form;
+	uint32_t l, n;
+	int ret;
+
+	/* The 'set' lines first: testpmd reads the buffers when it parses the command. */
+	for (l = 0; l < n_lists; l++) {
+		if (lists[l].actions == NULL || (lists[l].flags & FT_FLOW_TEXT_SAME_BUFS))
+			continue;
+		for (n = 0; lists[l].actions[n].type != RTE_FLOW_ACTION_TYPE_END; n++) {
+			uint32_t b;
+
+			ret = plan_encap(o, &plan, &lists[l].actions[n], n, &form, &b, err);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	put(o, "%s", head);
+	memset(&plan, 0, sizeof(plan));
+	for (l = 0; l < n_lists; l++) {
+		const struct ft_flow_text_list *li = &lists[l];
+
+		if ((li->pattern == NULL) == (li->actions == NULL) || li->keyword == NULL)
+			return ft_error_set(err, -EINVAL, FT_ERR_RULE, l, NULL,
+					    "list %u: give a keyword and a pattern or actions", l);
+		put(o, " %s ", li->keyword);
+		if (li->pattern != NULL) {
+			for (n = 0; li->pattern[n].type != RTE_FLOW_ITEM_TYPE_END; n++) {
+				ret = print_item(o, &li->pattern[n], n, li->flags & FT_FLOW_TEXT_MASKS,
+						 err);
+				if (ret < 0)
+					return ret;
+				put(o, " / ");
+			}
+			put(o, "end");
+			continue;
+		}
+		struct encap_plan *p = &plan;
+
+		if (li->flags & FT_FLOW_TEXT_SAME_BUFS) {
+			same = prev;
+			p = &same;
+		} else {
+			prev = plan;
+		}
+		for (n = 0; li->actions[n].type != RTE_FLOW_ACTION_TYPE_END; n++) {
+			uint32_t b = 0;
+
+			ret = plan_encap(NULL, p, &li->actions[n], n, &form, &b, err);
+			if (ret < 0)
+				return ret;
+			ret = print_action(o, &li->actions[n], n, form, b, err);
+			if (ret < 0)
+				return ret;
+			put(o, " / ");
+		}
+		put(o, "end");
+	}
+	put(o, "\n");
+	return 0;
+}
+
+/* Ends the text: refuses a line testpmd would cut, else returns its length. */
+static int
+command_end(struct out *o, const char *what, struct ft_error *err)
+{
+	if (o->line_max > FT_FLOW_TESTPMD_LINE_MAX) {
+		if (o->size > 0)
+			o->buf[0] = '\0';
+		return ft_error_set(err, -ENOTSUP, FT_ERR_RULE, UINT32_MAX, what,
+				    "a line of %zu characters: testpmd reads at most %d",
+				    o->line_max, FT_FLOW_TESTPMD_LINE_MAX);
+	}
+	return o->len > INT32_MAX ? -EINVAL : (int)o->len;
+}
+
 int
 ft_flow_testpmd(char *buf, size_t size, uint16_t port, const struct rte_flow_attr *attr,
 		const struct rte_flow_item pattern[], const struct rte_flow_action actions[],
 		struct ft_error *err)
 {
 	struct out o = {.buf = buf, .size = size, .len = 0};
-	struct encap_plan plan = {0};
-	enum encap_form form;
-	uint32_t n;
+	const struct ft_flow_text_list lists[] = {
+		{.keyword = "pattern", .pattern = pattern},
+		{.keyword = "actions", .actions = actions},
+	};
+	char head[96];
+	size_t n;
 	int ret;
 
 	if (size > 0)
@@ -1309,56 +1463,49 @@ ft_flow_testpmd(char *buf, size_t size, uint16_t port, const struct rte_flow_att
 	if (attr->reserved != 0)
 		return ft_error_set(err, -ENOTSUP, FT_ERR_RULE, UINT32_MAX, "attr",
 				    "reserved attribute bits set");
-
-	/* The 'set' lines first: testpmd reads the buffers when it parses 'flow create'. */
-	for (n = 0; actions[n].type != RTE_FLOW_ACTION_TYPE_END; n++) {
-		uint32_t b;
-
-		ret = plan_encap(&o, &plan, &actions[n], n, &form, &b, err);
-		if (ret < 0)
-			return ret;
-	}
-
-	put(&o, "flow create %u", port);
+	/* At most 78 characters: "flow create 65535 group 4294967295 priority ..." */
+	n = snprintf(head, sizeof(head), "flow create %u", port);
 	if (attr->group != 0)
-		put(&o, " group %u", attr->group);
+		n += snprintf(head + n, sizeof(head) - n, " group %u", attr->group);
 	if (attr->priority != 0)
-		put(&o, " priority %u", attr->priority);
-	if (attr->ingress)
-		put(&o, " ingress");
-	if (attr->egress)
-		put(&o, " egress");
-	if (attr->transfer)
-		put(&o, " transfer");
-	put(&o, " pattern ");
-	for (n = 0; pattern[n].type != RTE_FLOW_ITEM_TYPE_END; n++) {
-		ret = print_item(&o, &pattern[n], n, err);
-		if (ret < 0)
-			return ret;
-		put(&o, " / ");
-	}
-	put(&o, "end actions ");
-	memset(&plan, 0, sizeof(plan));
-	for (n = 0; actions[n].type != RTE_FLOW_ACTION_TYPE_END; n++) {
-		uint32_t b = 0;
+		n += snprintf(head + n, sizeof(head) - n, " priority %u", attr->priority);
+	snprintf(head + n, sizeof(head) - n, "%s%s%s", attr->ingress ? " ingress" : "",
+		 attr->egress ? " egress" : "", attr->transfer ? " transfer" : "");
+	ret = command_text(&o, head, lists, 2, err);
+	if (ret < 0)
+		return ret;
+	return command_end(&o, "flow create", err);
+}
 
-		ret = plan_encap(NULL, &plan, &actions[n], n, &form, &b, err);
-		if (ret < 0)
-			return ret;
-		ret = print_action(&o, &actions[n], n, form, b, err);
-		if (ret < 0)
-			return ret;
-		put(&o, " / ");
+int
+ft_flow_testpmd_command(char *buf, size_t size, const char *head,
+			const struct ft_flow_text_list lists[], uint32_t n_lists,
+			struct ft_error *err)
+{
+	struct out o = {.buf = buf, .size = size, .len = 0};
+	char what[48];
+	int ret;
+
+	if (size > 0)
+		buf[0] = '\0';
+	if (head == NULL || (lists == NULL && n_lists > 0))
+		return ft_error_set(err, -EINVAL, FT_ERR_RULE, UINT32_MAX, NULL,
+				    "command without a head or lists");
+	/* The error names the command by its first two words: "flow queue". */
+	snprintf(what, sizeof(what), "%s", head);
+	for (char *s = strchr(what, ' '); s != NULL; s = NULL) {
+		char *t = strchr(s + 1, ' ');
+
+		if (t != NULL)
+			*t = '\0';
 	}
-	put(&o, "end\n");
-	if (o.line_max > FT_FLOW_TESTPMD_LINE_MAX) {
+	ret = command_text(&o, head, lists, n_lists, err);
+	if (ret < 0) {
 		if (size > 0)
 			buf[0] = '\0';
-		return ft_error_set(err, -ENOTSUP, FT_ERR_RULE, UINT32_MAX, "flow create",
-				    "a line of %zu characters: testpmd reads at most %d",
-				    o.line_max, FT_FLOW_TESTPMD_LINE_MAX);
+		return ret;
 	}
-	return o.len > INT32_MAX ? -EINVAL : (int)o.len;
+	return command_end(&o, what, err);
 }
 
 /* --- JSON ------------------------------------------------------------------------------- */

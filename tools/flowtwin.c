@@ -30,6 +30,7 @@
 
 #include <flowtwin/compile.h>
 #include <flowtwin/flow_text.h>
+#include <flowtwin/template.h>
 #endif
 
 #include "example_vtep.h"
@@ -567,16 +568,22 @@ print_placement(const struct ft_placement *p, void *arg)
 	return 0;
 }
 
-/* flowtwin compile PROGRAM.p4 --entries FILE --nic PROFILE [--port N]... [--format F] */
+/*
+ * flowtwin compile PROGRAM.p4 --entries FILE --nic PROFILE [--port N]... [--format F]
+ *                  [--api sync|template]
+ * --api: testpmd text for rte_flow_create() ('flow create') or for the template
+ * API ('flow configure', templates, tables, 'flow queue'); by default the
+ * profile's API for testpmd text, and the rules themselves for JSON.
+ */
 static int
 cmd_compile(int argc, char **argv)
 {
-	const char *entries = NULL, *nic = "sim", *format = "testpmd";
+	const char *entries = NULL, *nic = "sim", *format = "testpmd", *api = NULL;
 	uint32_t ports[64], n_ports = 0;
 	static const struct option opts[] = {
 		{"entries", required_argument, NULL, 'e'}, {"nic", required_argument, NULL, 'n'},
 		{"port", required_argument, NULL, 'p'}, {"format", required_argument, NULL, 'f'},
-		{NULL, 0, NULL, 0},
+		{"api", required_argument, NULL, 'a'},	   {NULL, 0, NULL, 0},
 	};
 	int c, rc = 1;
 
@@ -589,15 +596,21 @@ cmd_compile(int argc, char **argv)
 			ports[n_ports++] = (uint32_t)strtoul(optarg, NULL, 0);
 		else if (c == 'f')
 			format = optarg;
+		else if (c == 'a')
+			api = optarg;
 		else
 			return 2;
 	}
 	const struct ft_nic_profile *prof = ft_nic_profile_find(nic);
 	bool json = strcmp(format, "json") == 0;
+	bool tmpl = api != NULL ? strcmp(api, "template") == 0
+				: !json && prof != NULL && prof->api == FT_NIC_API_TEMPLATE;
 
-	if (optind != argc - 2 || prof == NULL || (!json && strcmp(format, "testpmd") != 0)) {
+	if (optind != argc - 2 || prof == NULL || (!json && strcmp(format, "testpmd") != 0) ||
+	    (api != NULL && !tmpl && strcmp(api, "sync") != 0) || (json && tmpl)) {
 		fprintf(stderr, "usage: flowtwin compile PROGRAM.p4 [--entries FILE] [--nic "
-				"cx5|cx6dx|cx7|bf2|bf3|sim] [--port N]... [--format testpmd|json]\n");
+				"cx5|cx6dx|cx7|bf2|bf3|sim] [--port N]... [--format testpmd|json]\n"
+				"                [--api sync|template] (template: testpmd only)\n");
 		return 2;
 	}
 	if (n_ports == 0)
@@ -632,7 +645,18 @@ cmd_compile(int argc, char **argv)
 		goto out;
 	}
 	po.arr = json ? json_array() : NULL;
-	for (uint32_t i = 0; i < ft_offload_n_rules(off); i++) {
+	if (tmpl) {
+		struct ft_template_plan *plan = NULL;
+
+		if (ft_template_plan_create(off, NULL, &plan, &err) < 0 ||
+		    ft_template_plan_testpmd(plan, stdout, &err) < 0) {
+			ft_template_plan_destroy(plan);
+			fail("template plan", &err);
+			goto out;
+		}
+		ft_template_plan_destroy(plan);
+	}
+	for (uint32_t i = 0; !tmpl && i < ft_offload_n_rules(off); i++) {
 		ft_offload_rule(off, i, &buf);
 		if (json) {
 			json_t *r = ft_flow_json(buf.port, &buf.attr, buf.pattern, buf.actions, &err);
@@ -682,13 +706,15 @@ usage(FILE *f)
 		   "       flowtwin trace PROGRAM.p4 [--entries FILE] --packet HEX [--in-port N] [--json]\n"
 		   "       flowtwin stf PROGRAM.p4 FILE.stf\n"
 		   "       flowtwin compile PROGRAM.p4 [--entries FILE] [--nic PROFILE] [--port N]...\n"
-		   "                [--format testpmd|json]\n"
+		   "                [--format testpmd|json] [--api sync|template]\n"
 		   "  demo   run example traffic through the bundled example VTEP pipeline\n"
 		   "  check  read a P4 program: its errors, or its headers, tables and actions\n"
 		   "  trace  run one packet through a P4 program with entries; print its path\n"
 		   "  stf    run an STF test file (p4c's format and the text syntax) on a program\n"
 		   "  compile  the rte_flow rules of a program and its entries for a NIC profile,\n"
-		   "         and where each entry runs (NIC or software) and why\n");
+		   "         and where each entry runs (NIC or software) and why; --api template\n"
+		   "         (the default for cx7 and bf3 in testpmd text) writes the template\n"
+		   "         API's commands: flow configure, templates, tables, flow queue\n");
 }
 
 int

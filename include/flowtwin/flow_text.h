@@ -55,7 +55,7 @@
  * (offload.h) as docs/features.md, in the same spirit: a text tests keep in
  * step with the code.
  *
- * All three functions are pure: they read their input, which stays the caller's,
+ * All these functions are pure: they read their input, which stays the caller's,
  * and keep no state. Any thread may call them.
  */
 #ifndef FLOWTWIN_FLOW_TEXT_H
@@ -96,6 +96,44 @@ extern "C" {
 int ft_flow_testpmd(char *buf, size_t size, uint16_t port, const struct rte_flow_attr *attr,
 		    const struct rte_flow_item pattern[], const struct rte_flow_action actions[],
 		    struct ft_error *err);
+
+/*
+ * The same printers, for the commands of the template API (template.h): a
+ * command is 'head' (written as given: "flow queue 0 create 0 template_table
+ * 3 pattern_template 0 actions_template 1 postpone no") followed by lists,
+ * each written ' KEYWORD ITEM / ... / end' or ' KEYWORD ACTION / ... / end'.
+ * A list gives 'pattern' or 'actions' (END-terminated), not both.
+ *
+ * FT_FLOW_TEXT_MASKS (pattern lists): each item as a pattern template wants
+ * it, by its mask alone: 'FIELD mask M' for every field whose mask is not
+ * zero (testpmd then leaves the item's spec NULL), a field testpmd takes
+ * only as 'FIELD is V' (the TAG index) from the item's spec, and a bare item
+ * when the mask is NULL. An item with 'last' is refused (-ENOTSUP).
+ *
+ * FT_FLOW_TEXT_SAME_BUFS (action lists): an actions template's mask list.
+ * Its encapsulation actions print no 'set' line and take the 'set raw_encap'
+ * buffers (or the 'set vxlan' configuration) of the action list before it,
+ * whose actions must be of the same types with the same headers.
+ */
+#define FT_FLOW_TEXT_MASKS     0x1u
+#define FT_FLOW_TEXT_SAME_BUFS 0x2u
+
+struct ft_flow_text_list {
+	const char *keyword;		       /* "pattern", "template", "actions", "mask" */
+	const struct rte_flow_item *pattern;   /* a pattern list, or */
+	const struct rte_flow_action *actions; /* an action list */
+	unsigned int flags;		       /* FT_FLOW_TEXT_* */
+};
+
+/*
+ * Writes the 'set' lines the action lists need, then the command, into 'buf'
+ * as ft_flow_testpmd() does; everything is borrowed. Returns the length of
+ * the whole text, -ENOTSUP and -EINVAL as ft_flow_testpmd() does, or -EINVAL
+ * for a list with neither or both of 'pattern' and 'actions', or no keyword.
+ */
+int ft_flow_testpmd_command(char *buf, size_t size, const char *head,
+			    const struct ft_flow_text_list lists[], uint32_t n_lists,
+			    struct ft_error *err);
 
 /*
  * Describes one rule as JSON:
