@@ -256,7 +256,8 @@ put_mac(uint8_t *p, bool known)
 	p[0] = known || rn(6) ? 0x02 : 0x01; /* sometimes a group address */
 	p[1] = p[2] = p[3] = p[4] = 0;
 	p[5] = (uint8_t)(0x0a + rn(12));
-	if (rn(10) == 0)
+	/* Rarely a fresh address: each one a source teaches grows the tables. */
+	if (rn(known ? 200 : 10) == 0)
 		for (int i = 1; i < 6; i++)
 			p[i] = (uint8_t)rnd();
 }
@@ -801,6 +802,16 @@ report(struct run *r, uint64_t seed, const struct pkt_spec *s, const char *why)
 		 r->prof->name, why);
 }
 
+static int
+dump_placement(const struct ft_placement *p, void *arg)
+{
+	struct ft_table_decl td;
+
+	ft_program_table(ft_pipeline_program(arg), p->table, &td);
+	fprintf(stderr, "%s %d: %u rules %u sw\n", td.name, (int)p->handle, p->rules, p->sw_rules);
+	return 0;
+}
+
 static void
 run_profile(const struct ft_nic_profile *prof, uint64_t seed, uint64_t n_packets)
 {
@@ -850,6 +861,8 @@ run_profile(const struct ft_nic_profile *prof, uint64_t seed, uint64_t n_packets
 		      prof->name, (unsigned long)seed, (unsigned long)r.packets,
 		      (unsigned long)r.nic, (unsigned long)r.resumed, (unsigned long)r.software,
 		      (unsigned long)r.log.n, (unsigned long)r.syncs, ft_twin_n_rules(r.twin));
+	if (getenv("FT_TWIN_DUMP"))
+		ft_offload_placement_walk(ft_twin_offload(r.twin), dump_placement, r.b.pipe);
 	run_fini(&r);
 }
 
