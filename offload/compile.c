@@ -101,6 +101,7 @@ struct ovr {
 
 struct target {
 	uint8_t kind;
+	int16_t delta; /* bytes the model counts there per packet, less the received length */
 	uint32_t id, index;
 };
 
@@ -113,6 +114,7 @@ struct sstate {
 	int8_t hsrc[FT_HEADERS_MAX];	/* layer the header's bytes come from; -1: zeros */
 	uint8_t n_ovr, n_cons, n_steps, n_targets;
 	uint8_t fate;
+	int16_t delta; /* in egress: the length the model sees, less the received length */
 	struct sval out_port;
 	uint16_t fate_action, last_action;
 	struct ovr ovr[MAX_OVR];
@@ -670,8 +672,13 @@ require(const struct ft_offload *off, const struct sstate *st, enum ft_layer l, 
 				struct sstate *c = st_dup(o.s[i]);
 				int ok = c != NULL;
 
-				if (ok && c->lay[FT_L_IPV4] == L_YES)
-					ok = cons_add64(c, FT_L_IPV4, 50, 1, 0) == 1;
+				/* No fragment, and no options (software takes those):
+				 * the decapsulated length is then known. */
+				if (ok && c->lay[FT_L_IPV4] == L_YES) {
+					ok = cons_add64(c, FT_L_IPV4, 50, 1, 0) == 1 &&
+					     cons_add64(c, FT_L_IPV4, 4, 4, 5) == 1;
+					out->complete = false;
+				}
 				if (ok)
 					ok = cons_add64(c, FT_L_UDP, 16, 16, ports[p]) == 1;
 				if (!ok) {
@@ -1042,7 +1049,8 @@ run_action(struct actx *ax)
 				ax->stop = "counts at an index read from the packet";
 			else
 				st->targets[st->n_targets++] = (struct target){
-					.kind = FT_TARGET_COUNTER, .id = op->id, .index = (uint32_t)ix.c};
+					.kind = FT_TARGET_COUNTER, .delta = st->delta, .id = op->id,
+					.index = (uint32_t)ix.c};
 			break;
 		}
 		}
@@ -1248,7 +1256,8 @@ rule_new(struct walk *w, const struct sstate *st, uint32_t depth)
 	memset(r, 0, sizeof(*r));
 	r->port = w->port;
 	r->group = w->group;
-	r->prio = w->prio_base + (MAX_DEPTH - (depth > MAX_DEPTH ? MAX_DEPTH : depth));
+	/* Priority 0 is for the exceptions of a port's first group. */
+	r->prio = w->prio_base + 1 + (MAX_DEPTH - (depth > MAX_DEPTH ? MAX_DEPTH : depth));
 	r->drop_reason = FT_DROP_NONE;
 	/* The pattern: the layers known present, in order, with their bytes. */
 	if (st != NULL) {
@@ -1318,7 +1327,7 @@ rule_count(struct ft_offload *off, struct crule *r, const struct sstate *st)
 	for (uint32_t i = 0; i < st->n_targets; i++)
 		r->targets[i] = (struct ft_rule_target){
 			.kind = st->targets[i].kind, .id = st->targets[i].id,
-			.index = st->targets[i].index};
+			.index = st->targets[i].index, .bytes_delta = st->targets[i].delta};
 	r->n_targets = st->n_targets;
 	off->bytes += st->n_targets * sizeof(*r->targets);
 	rule_act(r, RTE_FLOW_ACTION_TYPE_COUNT, 0);
@@ -1621,6 +1630,15 @@ steps_of(const struct walk *w, const struct sstate *st)
 
 /* The headers the deparser emits, in order; false if one may or may not be. */
 static bool
+ovr_has(const struct sstate *st, uint32_t h)
+{
+	for (uint32_t i = 0; i < st->n_ovr; i++)
+		if (st->ovr[i].hdr == h)
+			return true;
+	return false;
+}
+
+static bool
 emitted(const struct ft_offload *off, const struct sstate *st, uint32_t *out, uint32_t *n)
 {
 	uint32_t ne;
@@ -1630,6 +1648,12 @@ emitted(const struct ft_offload *off, const struct sstate *st, uint32_t *out, ui
 	for (uint32_t i = 0; i < ne; i++) {
 		uint8_t v = hvalid(st, emit[i]);
 
+		/*
+		 * A received header that may be there and that nothing changed
+		 * leaves as it came, as a header or as payload alike.
+		 */
+		if (v == HV_MAYBE && st->hsrc[emit[i]] != -1 && !ovr_has(st, emit[i]))
+			continue;
 		if (v == HV_MAYBE)
 			return false;
 		if (v == HV_YES)
@@ -1643,44 +1667,78 @@ emitted(const struct ft_offload *off, const struct sstate *st, uint32_t *out, ui
  * VXLAN_DECAP, VLAN pop/push/set, MAC rewrite. Returns NULL and fills 'acts'
  * (at most 8), or why it cannot.
  */
+static bool
+sv_equal(struct sval a, struct sval b)
+{
+	return a.kind == b.kind && a.bits == b.bits &&
+	       (a.kind == SV_CONST ? a.c == b.c
+		: a.kind == SV_PKT ? a.layer == b.layer && a.off == b.off
+				   : false);
+}
+
+/*
+ * The rte_flow actions that turn the received packet into the one 'st'
+ * sends, in the profile's stage order: a VXLAN decap, a VLAN tag removed,
+ * a tag pushed on the frame, new Ethernet addresses. NULL, or why not.
+ */
 static const char *
 rewrite(struct walk *w, const struct sstate *st, struct cact *acts, uint32_t *n_acts)
 {
 	struct ft_offload *off = w->off;
-	uint32_t hs[FT_HEADERS_MAX], nh, j = 0;
-	int first = -1; /* first layer of the received packet that leaves */
+	uint32_t hs[FT_HEADERS_MAX], nh, j = 0, n_recv = 0, n_mac = 0;
+	int first = -1;	   /* first layer of the received packet that leaves */
+	int pushed = -1;   /* a new VLAN header right after the first Ethernet */
+	bool popped = false;
+	struct cact mac[2];
+	struct sval eth_type = {.kind = SV_UNKNOWN}, tag_type = {.kind = SV_UNKNOWN};
+	uint64_t vid = 0, pcp = 0, dei = 0;
+	bool has_vid = false, has_pcp = false, has_dei = false;
+	enum ft_layer v0;
 
 	*n_acts = 0;
 	if (!emitted(off, st, hs, &nh))
 		return "a header may or may not leave";
 	for (uint32_t i = 0; i < nh; i++) {
-		if (st->hsrc[hs[i]] < 0)
+		struct ft_header_info hi;
+
+		if (st->hsrc[hs[i]] >= 0) {
+			if (first < 0)
+				first = st->hsrc[hs[i]];
+			n_recv++;
+			continue;
+		}
+		ft_program_header(off->prog, hs[i], &hi);
+		if (i != 1 || hi.proto != FT_PROTO_VLAN || first < 0 ||
+		    ft_layer_proto((enum ft_layer)first) != FT_PROTO_ETH)
 			return "adds headers (encapsulation): not offloaded yet";
-		if (first < 0)
-			first = st->hsrc[hs[i]];
+		pushed = (int)hs[i];
 	}
 	if (first < 0)
 		return "sends no header";
-	/* Layers of the received packet, in order, from 'first' on, must all leave, unchanged. */
-	for (int l = 0; l < FT_L_COUNT; l++) {
-		if (st->lay[l] != L_YES || l < first)
+	if (first != FT_L_ETH && first != FT_L_IN_ETH)
+		return "removes headers other than a VXLAN tunnel";
+	v0 = first == FT_L_ETH ? FT_L_VLAN0 : FT_L_IN_VLAN0;
+	/* Layers of the received packet, in order, from 'first' on, leave; the first tag may not. */
+	for (int l = first; l < FT_L_COUNT; l++) {
+		if (st->lay[l] != L_YES)
 			continue;
-		if (j >= nh || st->hsrc[hs[j]] != l)
-			return "rewrites the packet's headers in a way no rte_flow action does";
-		j++;
+		while (j < nh && (int)hs[j] == pushed)
+			j++;
+		if (j < nh && st->hsrc[hs[j]] == l) {
+			j++;
+			continue;
+		}
+		if (l == (int)v0 && st->lay[v0 + 1] == L_NO) {
+			popped = true;
+			continue;
+		}
+		return "rewrites the packet's headers in a way no rte_flow action does";
 	}
+	while (j < nh && (int)hs[j] == pushed)
+		j++;
 	if (j != nh)
 		return "sends headers the pattern does not describe";
-	if (first == FT_L_IN_ETH) {
-		if (st->lay[FT_L_IPV4] != L_YES && st->lay[FT_L_IPV6] != L_YES)
-			return "decapsulates a packet the pattern does not describe";
-		if (!ft_nic_profile_has_action(off->prof, RTE_FLOW_ACTION_TYPE_VXLAN_DECAP))
-			return "VXLAN_DECAP: not in the profile";
-		acts[(*n_acts)++] = (struct cact){.type = RTE_FLOW_ACTION_TYPE_VXLAN_DECAP};
-	} else if (first != FT_L_ETH) {
-		return "removes headers other than a VXLAN tunnel";
-	}
-	/* Field changes: Ethernet addresses only (SET_MAC_*); others must be unchanged. */
+	/* Field changes: Ethernet addresses, the EtherType of a tag change, the new tag. */
 	for (uint32_t i = 0; i < st->n_ovr; i++) {
 		const struct ovr *o = &st->ovr[i];
 		uint32_t bitoff, bits = field_bits(off, o->hdr, o->field, &bitoff);
@@ -1688,11 +1746,34 @@ rewrite(struct walk *w, const struct sstate *st, struct cact *acts, uint32_t *n_
 
 		if (hvalid(st, o->hdr) != HV_YES)
 			continue;
+		if ((int)o->hdr == pushed) {
+			uint64_t c = o->v.c;
+
+			if (bitoff == 16 && bits == 16) {
+				tag_type = o->v;
+				continue;
+			}
+			if (o->v.kind != SV_CONST)
+				return "pushes a VLAN tag whose fields the packet decides";
+			if (bitoff == 0 && bits == 3)
+				pcp = c, has_pcp = true;
+			else if (bitoff == 3 && bits == 1)
+				dei = c, has_dei = true;
+			else if (bitoff == 4 && bits == 12)
+				vid = c, has_vid = true;
+			else
+				return "pushes a VLAN tag: unexpected field";
+			continue;
+		}
 		l = (enum ft_layer)st->hsrc[o->hdr];
 		if (o->v.kind == SV_PKT && o->v.layer == l && o->v.off == bitoff && o->v.bits == bits)
 			continue; /* written with itself */
-		if (ft_layer_proto(l) == FT_PROTO_ETH && (int)l == first && bits == 48 &&
-		    (bitoff == 0 || bitoff == 48) && o->v.kind == SV_CONST) {
+		if ((int)l == first && bitoff == 96 && bits == 16) {
+			eth_type = o->v;
+			continue;
+		}
+		if ((int)l == first && bits == 48 && (bitoff == 0 || bitoff == 48) &&
+		    o->v.kind == SV_CONST) {
 			enum rte_flow_action_type t = bitoff == 0 ? RTE_FLOW_ACTION_TYPE_SET_MAC_DST
 								  : RTE_FLOW_ACTION_TYPE_SET_MAC_SRC;
 			struct cact a = {.type = (uint8_t)t};
@@ -1701,12 +1782,193 @@ rewrite(struct walk *w, const struct sstate *st, struct cact *acts, uint32_t *n_
 				return "rewrites a MAC address: no SET_MAC_* in the profile";
 			for (int b = 0; b < 6; b++)
 				a.mac[b] = (uint8_t)(o->v.c >> (8 * (5 - b)));
-			acts[(*n_acts)++] = a;
+			if (n_mac < 2)
+				mac[n_mac++] = a;
 			continue;
 		}
 		return "rewrites a header field no rte_flow action of the profile sets";
 	}
+	/* What the EtherTypes must say: the frame's own type moves into a pushed tag, a
+	 * removed tag's type into the Ethernet header. */
+	{
+		struct sval inner_type = popped ? (struct sval){.kind = SV_PKT, .layer = (uint8_t)v0,
+								 .off = 16, .bits = 16}
+						: (struct sval){.kind = SV_PKT, .layer = (uint8_t)first,
+								 .off = 96, .bits = 16};
+
+		if (pushed >= 0) {
+			if (!has_vid || !has_pcp || (has_dei && dei != 0) ||
+			    !sv_equal(tag_type, inner_type) || eth_type.kind != SV_CONST ||
+			    (eth_type.c != 0x8100 && eth_type.c != 0x88a8))
+				return "pushes a VLAN tag other than OF_PUSH_VLAN does";
+			if (!popped && st->lay[v0] != L_NO)
+				return "pushes a VLAN tag over another";
+		} else if (popped && !sv_equal(eth_type, inner_type)) {
+			return "removes a VLAN tag but not its EtherType";
+		} else if (!popped && eth_type.kind != SV_UNKNOWN) {
+			return "rewrites the EtherType";
+		}
+	}
+	if (first == FT_L_IN_ETH) {
+		if (st->lay[FT_L_IPV4] != L_YES && st->lay[FT_L_IPV6] != L_YES)
+			return "decapsulates a packet the pattern does not describe";
+		if (!ft_nic_profile_has_action(off->prof, RTE_FLOW_ACTION_TYPE_VXLAN_DECAP))
+			return "VXLAN_DECAP: not in the profile";
+		acts[(*n_acts)++] = (struct cact){.type = RTE_FLOW_ACTION_TYPE_VXLAN_DECAP};
+	}
+	if (popped) {
+		if (!ft_nic_profile_has_action(off->prof, RTE_FLOW_ACTION_TYPE_OF_POP_VLAN))
+			return "removes a VLAN tag: no OF_POP_VLAN in the profile";
+		acts[(*n_acts)++] = (struct cact){.type = RTE_FLOW_ACTION_TYPE_OF_POP_VLAN};
+	}
+	if (pushed >= 0) {
+		if (!ft_nic_profile_has_action(off->prof, RTE_FLOW_ACTION_TYPE_OF_PUSH_VLAN) ||
+		    !ft_nic_profile_has_action(off->prof, RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_VID) ||
+		    !ft_nic_profile_has_action(off->prof, RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_PCP))
+			return "pushes a VLAN tag: no OF_PUSH_VLAN in the profile";
+		acts[(*n_acts)++] = (struct cact){.type = RTE_FLOW_ACTION_TYPE_OF_PUSH_VLAN,
+						  .arg = (uint32_t)eth_type.c};
+		acts[(*n_acts)++] = (struct cact){.type = RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_VID,
+						  .arg = (uint32_t)vid};
+		acts[(*n_acts)++] = (struct cact){.type = RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_PCP,
+						  .arg = (uint32_t)pcp};
+	}
+	for (uint32_t i = 0; i < n_mac; i++)
+		acts[(*n_acts)++] = mac[i];
+	(void)n_recv;
 	return NULL;
+}
+
+/*
+ * The egress control sees what ingress emits parsed again (the model's
+ * egress()): after a decap the inner layers are the outer ones, after a
+ * tag is removed the layers below it move up. The header values are still
+ * the received packet's (hsrc), with the changes ingress made carried over;
+ * the metadata stay. Egress counts the emitted length: 'delta' bytes
+ * less than the NIC's count. Nested VXLAN (an inner UDP to a VXLAN port,
+ * which egress would parse) never gets here: the port's first group sends
+ * it to software (ft_offload_compile()).
+ */
+/*
+ * The received layer that header layer L of the re-parsed packet reads:
+ * L + d, one tag up after a pop; -1 when it is certainly not there (the
+ * pattern says there is no tag), -2 when it may be: a layer the ingress
+ * parser never looked at, or anything past a decapsulated frame.
+ */
+static int
+egress_src(const struct ft_offload *off, const struct sstate *st, enum ft_layer L, int d,
+	   bool popped)
+{
+	int l;
+
+	if (L == FT_L_NONE)
+		return -1;
+	if (d > 0 && L >= FT_L_VXLAN)
+		return -2;
+	l = (int)L + d;
+	if (popped && L == FT_L_VLAN0)
+		l = FT_L_VLAN1;
+	else if (popped && L == FT_L_VLAN1)
+		return -2;
+	if (ft_layer_proto((enum ft_layer)l) == FT_PROTO_VLAN) {
+		enum ft_layer eth = l >= FT_L_IN_ETH ? FT_L_IN_ETH : FT_L_ETH;
+
+		/* The Ethernet item says has_vlan 0. */
+		if (st->lay[eth] == L_YES && st->lay[eth + 1] == L_NO)
+			return -1;
+	}
+	if (!(off->parsed & FT_LAYER_BIT(l)))
+		return -2;
+	return l;
+}
+
+static void
+egress_start(struct walk *w, struct sstate *st, uint32_t depth)
+{
+	struct ft_offload *off = w->off;
+	uint32_t hs[FT_HEADERS_MAX], nh, j = 0;
+	int first = -1, d, removed = 0;
+	bool popped = false;
+	const char *why = NULL;
+	struct sstate *e;
+	struct walk we = *w;
+
+	if (!emitted(off, st, hs, &nh) || nh == 0)
+		why = "a header may or may not leave";
+	for (uint32_t i = 0; why == NULL && i < nh; i++)
+		if (st->hsrc[hs[i]] < 0)
+			why = "adds headers in ingress: not offloaded yet";
+	if (why == NULL) {
+		first = st->hsrc[hs[0]];
+		if (first != FT_L_ETH && first != FT_L_IN_ETH)
+			why = "removes headers other than a VXLAN tunnel";
+	}
+	for (int l = 0; why == NULL && l < FT_L_COUNT; l++) {
+		uint64_t ihl;
+
+		if (st->lay[l] != L_YES)
+			continue;
+		if (l < first) {
+			/* A VXLAN tunnel's IPv4 header has no options (require()). */
+			ihl = 5;
+			if (l == FT_L_IPV4 && st->lay[FT_L_VXLAN] != L_YES &&
+			    !cons_pinned(st, FT_L_IPV4, 4, 4, &ihl))
+				why = "the outer IPv4 header length is not known";
+			removed += l == FT_L_IPV4 ? (int)ihl * 4 : (int)layer_size((enum ft_layer)l);
+		} else if (j < nh && st->hsrc[hs[j]] == l) {
+			j++;
+		} else if (l == FT_L_VLAN0 && first == FT_L_ETH && st->lay[FT_L_VLAN1] == L_NO) {
+			popped = true;
+			removed += 4;
+		} else {
+			why = "leaves with its headers in another order";
+		}
+	}
+	if (why == NULL && j != nh)
+		why = "sends headers the pattern does not describe";
+	if (why == NULL && first == FT_L_IN_ETH && st->lay[FT_L_IN_VLAN0] != L_NO)
+		why = "a tagged inner frame";
+	if (why != NULL || (e = st_dup(st)) == NULL) {
+		if (why != NULL)
+			handoff(w, st, depth, FT_NODE_END, st, intern(off, "egress: %s", why));
+		else
+			off->error = -ENOMEM;
+		return;
+	}
+	d = first - FT_L_ETH;
+	for (uint32_t h = 0; h < off->info.n_headers; h++) {
+		e->hset[h] = 0;
+		e->hsrc[h] = (int8_t)egress_src(off, st, header_layer(off, h), d, popped);
+	}
+	/* Ingress's changes to headers that left, onto the headers that read them now. */
+	e->n_ovr = 0;
+	for (uint32_t i = 0; i < st->n_ovr; i++) {
+		const struct ovr *o = &st->ovr[i];
+		struct ft_header_info a, b;
+		uint32_t h;
+
+		if (hvalid(st, o->hdr) != HV_YES)
+			continue;
+		ft_program_header(off->prog, o->hdr, &a);
+		for (h = 0; h < off->info.n_headers; h++) {
+			ft_program_header(off->prog, h, &b);
+			if (e->hsrc[h] == st->hsrc[o->hdr] && b.type == a.type)
+				break;
+		}
+		if (h == off->info.n_headers) {
+			free(e);
+			handoff(w, st, depth, FT_NODE_END, st,
+				"egress: a changed header is parsed as another one");
+			return;
+		}
+		e->ovr[e->n_ovr++] = (struct ovr){.hdr = (uint8_t)h, .field = o->field, .v = o->v};
+	}
+	e->delta = (int16_t)-removed;
+	e->node = off->info.n_nodes[FT_CTL_EGRESS] ? 0 : FT_NODE_END;
+	we.ctl = FT_CTL_EGRESS;
+	we.ing = st;
+	walk(&we, e, depth);
+	free(e);
 }
 
 /* The end of the path: the packet is dropped or sent. */
@@ -1719,12 +1981,13 @@ finish(struct walk *w, struct sstate *st, uint32_t depth)
 	const char *why = NULL;
 	struct crule *r;
 
-	if (st->fate == FATE_SEND && st->out_port.kind != SV_CONST)
+	if (st->fate == FATE_SEND && st->out_port.kind != SV_CONST) {
 		why = "sends to a port read from the packet";
-	else if (st->fate == FATE_SEND && off->info.n_nodes[FT_CTL_EGRESS] > 0 &&
-		 w->ctl == FT_CTL_INGRESS)
-		why = "the egress control is not offloaded yet";
-	else if (st->fate == FATE_SEND)
+	} else if (st->fate == FATE_SEND && off->info.n_nodes[FT_CTL_EGRESS] > 0 &&
+		   w->ctl == FT_CTL_INGRESS) {
+		egress_start(w, st, depth);
+		return;
+	} else if (st->fate == FATE_SEND)
 		why = rewrite(w, st, acts, &n_acts);
 	if (why == NULL && st->fate == FATE_SEND &&
 	    off->prof->domain == FT_NIC_DOMAIN_INGRESS &&
@@ -1738,16 +2001,16 @@ finish(struct walk *w, struct sstate *st, uint32_t depth)
 	if ((r = rule_new(w, st, depth)) == NULL)
 		return;
 	rule_count(off, r, st);
+	if (mark != 0)
+		rule_act(r, RTE_FLOW_ACTION_TYPE_MARK, mark);
 	for (uint32_t i = 0; i < n_acts; i++)
 		if (r->n_acts < 10)
 			r->acts[r->n_acts++] = acts[i];
 	if (st->fate == FATE_SEND) {
-		if (off->prof->domain == FT_NIC_DOMAIN_TRANSFER) {
+		if (off->prof->domain == FT_NIC_DOMAIN_TRANSFER)
 			rule_act(r, RTE_FLOW_ACTION_TYPE_REPRESENTED_PORT, (uint32_t)st->out_port.c);
-		} else {
-			rule_act(r, RTE_FLOW_ACTION_TYPE_MARK, mark);
+		else
 			rule_act(r, RTE_FLOW_ACTION_TYPE_QUEUE, 0);
-		}
 	} else {
 		r->drop_reason = st->fate == FATE_DROP ? FT_DROP_ACTION : FT_DROP_NO_OUTPUT;
 		r->drop_action = st->fate == FATE_DROP ? st->fate_action : st->last_action;
@@ -1883,7 +2146,8 @@ walk(struct walk *w, struct sstate *st, uint32_t depth)
 			}
 			if (hit != NULL)
 				c->targets[c->n_targets++] = (struct target){
-					.kind = FT_TARGET_ENTRY, .id = nd.table, .index = hit->handle};
+					.kind = FT_TARGET_ENTRY, .delta = c->delta, .id = nd.table,
+					.index = hit->handle};
 			memcpy(st, c, sizeof(*st));
 			free(c);
 			st->node = ft_node_next(&nd, hit != NULL, ax.action);
@@ -1929,7 +2193,8 @@ outcome(struct fill *f, struct sstate *st, struct sentry *e, uint32_t action,
 	} else {
 		if (e != NULL)
 			c->targets[c->n_targets++] = (struct target){
-				.kind = FT_TARGET_ENTRY, .id = f->nd.table, .index = e->handle};
+				.kind = FT_TARGET_ENTRY, .delta = c->delta, .id = f->nd.table,
+				.index = e->handle};
 		c->node = ft_node_next(&f->nd, e != NULL, action);
 		walk(w, c, 0);
 	}
@@ -2092,6 +2357,46 @@ snapshot(struct ft_offload *off)
 	return 0;
 }
 
+/*
+ * A decapsulated frame whose UDP goes to a VXLAN port would be parsed as
+ * VXLAN once more by the egress control. Such packets (a tunnel in a
+ * tunnel) go to software unmarked, from priority 0 of the port's first
+ * group, so that no egress path needs to tell them apart.
+ */
+static void
+nested_vxlan(struct ft_offload *off, uint32_t port, uint32_t group, struct sstate *st)
+{
+	struct walk w = {.off = off, .port = port, .group = group, .ctl = FT_CTL_INGRESS};
+	const uint16_t *ports;
+	uint32_t nport;
+	struct alts a;
+
+	uint32_t parsed = off->parsed;
+
+	if (off->info.n_nodes[FT_CTL_EGRESS] == 0 || !(off->parsed & FT_LAYER_BIT(FT_L_IN_ETH)))
+		return;
+	ports = ft_program_vxlan_ports(off->prog, &nport);
+	/* The NIC sees an inner UDP whether the program parses it or not. */
+	off->parsed |= FT_LAYER_BIT(FT_L_IN_IPV4) | FT_LAYER_BIT(FT_L_IN_IPV6) |
+		       FT_LAYER_BIT(FT_L_IN_UDP);
+	require(off, st, FT_L_IN_UDP, &a);
+	off->parsed = parsed;
+	for (uint32_t i = 0; i < a.n; i++) {
+		for (uint32_t p = 0; p < nport; p++) {
+			struct sstate *c = st_dup(a.s[i]);
+			struct crule *r;
+
+			if (c != NULL && cons_add64(c, FT_L_IN_UDP, 16, 16, ports[p]) == 1 &&
+			    (r = rule_new(&w, c, MAX_DEPTH)) != NULL) {
+				r->prio = 0;
+				to_software(off, r);
+			}
+			free(c);
+		}
+	}
+	alts_free(&a);
+}
+
 int
 ft_offload_compile(struct ft_offload *off, struct ft_error *err)
 {
@@ -2130,6 +2435,8 @@ ft_offload_compile(struct ft_offload *off, struct ft_error *err)
 		st->node = off->info.n_nodes[FT_CTL_INGRESS] ? 0 : FT_NODE_END;
 		/* Group 0: a well-formed packet of this port jumps to the port's first group. */
 		g = group_get(&w, st);
+		if (g != 0)
+			nested_vxlan(off, w.port, g, st);
 		if (g != 0 && (r = rule_new(&w, NULL, 0)) != NULL) {
 			r->items[r->n_items++] = (struct citem){.type = RTE_FLOW_ITEM_TYPE_ETH,
 								.layer = FT_L_ETH};
@@ -2379,6 +2686,27 @@ ft_offload_rule(const struct ft_offload *off, uint32_t i, struct ft_flow_buf *ou
 			struct rte_flow_action_ethdev *c = store(out, sizeof(*c));
 
 			c->port_id = (uint16_t)a->arg;
+			fa->conf = c;
+			break;
+		}
+		case RTE_FLOW_ACTION_TYPE_OF_PUSH_VLAN: {
+			struct rte_flow_action_of_push_vlan *c = store(out, sizeof(*c));
+
+			c->ethertype = rte_cpu_to_be_16((uint16_t)a->arg);
+			fa->conf = c;
+			break;
+		}
+		case RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_VID: {
+			struct rte_flow_action_of_set_vlan_vid *c = store(out, sizeof(*c));
+
+			c->vlan_vid = rte_cpu_to_be_16((uint16_t)a->arg);
+			fa->conf = c;
+			break;
+		}
+		case RTE_FLOW_ACTION_TYPE_OF_SET_VLAN_PCP: {
+			struct rte_flow_action_of_set_vlan_pcp *c = store(out, sizeof(*c));
+
+			c->vlan_pcp = (uint8_t)a->arg;
 			fa->conf = c;
 			break;
 		}

@@ -101,12 +101,13 @@ ft_twin_counters_collect(struct ft_twin *t)
 		    packets == 0)
 			continue;
 		for (uint32_t k = 0; k < n; k++) {
+			uint64_t b = bytes + (uint64_t)((int64_t)tg[k].bytes_delta * (int64_t)packets);
+
 			if (tg[k].kind == FT_TARGET_ENTRY)
-				ft_pipeline_entry_credit(t->pipe, tg[k].id, tg[k].index, packets,
-							 bytes);
+				ft_pipeline_entry_credit(t->pipe, tg[k].id, tg[k].index, packets, b);
 			else
 				ft_pipeline_counter_credit(t->pipe, tg[k].id, tg[k].index,
-							   packets, bytes);
+							   packets, b);
 		}
 	}
 	return 0;

@@ -95,8 +95,10 @@ enum ft_target_kind { FT_TARGET_ENTRY, FT_TARGET_COUNTER };
 /* One thing a rule's COUNT stands for: its packets and bytes count there too. */
 struct ft_rule_target {
 	enum ft_target_kind kind;
-	uint32_t id;	/* table, or counter array */
-	uint32_t index; /* entry handle, or cell */
+	uint32_t id;	     /* table, or counter array */
+	uint32_t index;	     /* entry handle, or cell */
+	int32_t bytes_delta; /* per packet: the length the model counts there less the
+			      * length the NIC counted (an egress table after a decap) */
 };
 
 int ft_offload_rule_targets(const struct ft_offload *off, uint32_t i,

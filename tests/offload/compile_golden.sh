@@ -15,7 +15,7 @@ rc=0
 check() {
 	golden="$src/tests/offload/golden/$1.txt"
 	out=$("$flowtwin" compile "$src/p4/vtep.p4" --entries "$src/tests/offload/vtep_entries.txt" \
-		--nic "$2" --api "$3" --port 0 --port 1 | grep -v '^#') || {
+		--nic "$2" --api "$3" --port 0 --port 1 --port 2 | grep -v '^#') || {
 		echo "FAIL: $1: flowtwin compile --nic $2 --api $3 failed" >&2
 		rc=1
 		return 0
@@ -35,7 +35,7 @@ for nic in cx7 bf3; do
 	check "vtep_${nic}_template" "$nic" template
 	# Without --api, testpmd text follows the profile: the template API here.
 	if ! "$flowtwin" compile "$src/p4/vtep.p4" --entries "$src/tests/offload/vtep_entries.txt" \
-		--nic "$nic" --port 0 --port 1 | grep -q '^flow template_table '; then
+		--nic "$nic" --port 0 --port 1 --port 2 | grep -q '^flow template_table '; then
 		echo "FAIL: $nic: the default text is not the template API's" >&2
 		rc=1
 	fi

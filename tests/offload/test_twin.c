@@ -546,7 +546,7 @@ struct run {
 	struct side a, b;
 	struct ft_twin *twin;
 	struct log log;
-	uint64_t packets, nic, resumed, software, syncs;
+	uint64_t packets, nic, nic_sent, resumed, software, syncs;
 };
 
 /* Applies a command to both sides; both must agree. */
@@ -647,6 +647,7 @@ run_burst(struct run *r, const struct pkt_spec *specs, uint16_t n, const char **
 	for (uint16_t i = 0; i < n; i++) {
 		r->packets++;
 		r->nic += rb.pkt[i].path == FT_TWIN_NIC;
+		r->nic_sent += rb.pkt[i].path == FT_TWIN_NIC && rb.burst.drop[i] == FT_DROP_NONE;
 		r->resumed += rb.pkt[i].path == FT_TWIN_RESUMED;
 		r->software += rb.pkt[i].path == FT_TWIN_SOFTWARE;
 		if (bad < 0 && (*why = differs(&ra, &rb, i)) != NULL)
@@ -856,10 +857,11 @@ run_profile(const struct ft_nic_profile *prof, uint64_t seed, uint64_t n_packets
 	}
 	if (counters_differ(&r.a, &r.b, r.twin, why, sizeof(why)))
 		fail_msg("seed %lu, profile %s: %s", (unsigned long)seed, prof->name, why);
-	print_message("%-6s seed %lu: %lu packets, NIC finished %lu, resumed %lu, software %lu; "
-		      "%lu commands, %lu syncs, %u rules\n",
+	print_message("%-6s seed %lu: %lu packets, NIC finished %lu (sent %lu), resumed %lu, "
+		      "software %lu; %lu commands, %lu syncs, %u rules\n",
 		      prof->name, (unsigned long)seed, (unsigned long)r.packets,
-		      (unsigned long)r.nic, (unsigned long)r.resumed, (unsigned long)r.software,
+		      (unsigned long)r.nic, (unsigned long)r.nic_sent, (unsigned long)r.resumed,
+		      (unsigned long)r.software,
 		      (unsigned long)r.log.n, (unsigned long)r.syncs, ft_twin_n_rules(r.twin));
 	if (getenv("FT_TWIN_DUMP"))
 		ft_offload_placement_walk(ft_twin_offload(r.twin), dump_placement, r.b.pipe);
