@@ -8,7 +8,7 @@
 # usage: testpmd_check.sh DIR     (exit 0: all parsed; 1: a line was
 #                                  rejected; 77: no dpdk-testpmd, skipped)
 #
-# testpmd runs on two net_null ports (0 and 1: rules may name either),
+# testpmd runs on three net_null ports (0, 1 and 2: rules may name any),
 # without hugepages or PCI. net_null
 # implements no rte_flow, so a 'flow create' line testpmd parsed fails with
 # "Function not implemented", and one it could not parse says "Bad
@@ -83,7 +83,7 @@ run_testpmd() {
 	out=$1
 	shift
 	run=$((run + 1))
-	$limit "$testpmd" --no-huge -m 1024 --no-pci --vdev=net_null0 --vdev=net_null1 \
+	$limit "$testpmd" --no-huge -m 1024 --no-pci --vdev=net_null0 --vdev=net_null1 --vdev=net_null2 \
 		--file-prefix="ftcheck$$_$run" --no-shconf --log-level=lib.eal:error \
 		-- -i --total-num-mbufs=4096 "$@" >"$out" 2>&1
 }
