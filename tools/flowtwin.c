@@ -7,9 +7,8 @@
  *                            print each packet's trace, then the tables with
  *                            their counters and the drop counters.
  *
- * The P4 front end (flowtwin check / trace / stf), the offload compiler
- * (flowtwin compile / verify) come with their issues; until then those
- * commands say so.
+ * check / trace / stf: the P4 front end and the model; compile / verify:
+ * the offload compiler and the software NIC (usage() says more).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -31,6 +30,10 @@
 #include <flowtwin/compile.h>
 #include <flowtwin/flow_text.h>
 #include <flowtwin/template.h>
+#include <flowtwin/twin.h>
+#endif
+#if defined(FT_HAVE_OFFLOAD) && defined(FT_HAVE_PCAP)
+#include "capture.h"
 #endif
 
 #include "example_vtep.h"
@@ -698,6 +701,257 @@ out:
 }
 #endif
 
+#if defined(FT_HAVE_OFFLOAD) && defined(FT_HAVE_PCAP)
+/* One pipeline of `flowtwin verify`: the program, its entries, a worker. */
+struct vside {
+	struct ft_pipeline *pipe;
+	struct ft_ctl *ctl;
+	struct ft_vtep *vtep;
+	struct ft_worker *w;
+	struct ft_pkt_pool pool;
+	struct ft_pkt_pool_simple *sp;
+};
+
+#define VERIFY_BUF 16384
+
+static int
+vside_init(struct vside *s, const char *path, const char *entries)
+{
+	struct ft_error err = {0};
+
+	memset(s, 0, sizeof(*s));
+	if ((s->pipe = pipeline_load(path, NULL)) == NULL)
+		return -1;
+	s->ctl = ft_ctl_create(s->pipe);
+	if (s->ctl == NULL || (ft_vtep_attach(s->ctl, &s->vtep, &err) < 0 && err.code != -ENOTSUP))
+		return fail(path, &err), -1;
+	ft_error_clear(&err);
+	if (entries != NULL && ft_ctl_exec_file(s->ctl, entries, NULL, NULL, &err) < 0)
+		return fail(entries, &err), -1;
+	if ((s->sp = ft_pkt_pool_simple_create(256, VERIFY_BUF, &s->pool)) == NULL ||
+	    (s->w = ft_worker_create(s->pipe, &s->pool, &err)) == NULL)
+		return fail("worker", &err), -1;
+	return 0;
+}
+
+static void
+vside_fini(struct vside *s)
+{
+	ft_worker_destroy(s->w);
+	ft_pkt_pool_simple_destroy(s->sp);
+	ft_ctl_destroy(s->ctl);
+	ft_vtep_destroy(s->vtep);
+	ft_pipeline_destroy(s->pipe);
+}
+
+static struct ft_pkt *
+vside_pkt(struct vside *s, const struct capture_pkt *c)
+{
+	struct ft_pkt *p = s->pool.alloc(s->pool.arg, VERIFY_BUF);
+
+	if (p == NULL || ft_pkt_init(p, p->buf, p->buf_len, FT_PKT_HEADROOM, (uint16_t)c->len,
+				     c->port) != 0) {
+		if (p != NULL)
+			s->pool.free(s->pool.arg, p);
+		return NULL;
+	}
+	memcpy(ft_pkt_data(p), c->data, c->len);
+	return p;
+}
+
+static void
+vside_free(struct vside *s, struct ft_burst_result *r, struct ft_pkt *in)
+{
+	for (uint32_t k = 0; k < r->n_tx; k++)
+		s->pool.free(s->pool.arg, r->tx[k].pkt);
+	if (!r->used[0])
+		s->pool.free(s->pool.arg, in);
+}
+
+static void
+hex_print(const uint8_t *p, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		printf("%02x", p[i]);
+	printf("\n");
+}
+
+/* Both sides' view of a packet that diverged: traces and the NIC's rules. */
+static void
+verify_show(struct vside *b, struct ft_twin *twin, const struct ft_burst_result *ra,
+	    const struct ft_twin_result *rb, const char *model_trace, const struct capture_pkt *c)
+{
+	static const char *const path[] = {"NIC", "resumed", "software"};
+	struct ft_offload *off = ft_twin_offload(twin);
+	const struct ft_twin_pkt *tp = &rb->pkt[0];
+	static struct ft_flow_buf buf;
+	static struct ft_burst_result rr;
+	char text[8192];
+
+	printf("packet on port %u, %u bytes: ", c->port, c->len);
+	hex_print(c->data, c->len);
+	printf("--- model alone: drop %s\n%s", ft_drop_name(ra->drop[0]), model_trace);
+	printf("--- NIC: %s, drop %s, rules:\n", path[tp->path], ft_drop_name(rb->burst.drop[0]));
+	for (uint32_t k = 0; k < tp->n_hits; k++)
+		if (ft_offload_rule(off, tp->hits[k], &buf) == 0 &&
+		    ft_flow_testpmd(text, sizeof(text), buf.port, &buf.attr, buf.pattern,
+				    buf.actions, NULL) >= 0)
+			printf("  rule %u: %s", tp->hits[k], text);
+	if (tp->path == FT_TWIN_RESUMED) {
+		const struct ft_restore *rs = ft_offload_restore(off, tp->mark);
+		struct ft_trace *tr = ft_trace_create();
+		struct ft_pkt *p = vside_pkt(b, c);
+		char *t;
+
+		if (tr == NULL || p == NULL)
+			return;
+		ft_worker_trace_resume(b->w, p, &rs->resume, tr, &rr);
+		t = ft_trace_text(tr, b->pipe);
+		printf("--- software resumed (mark %u: %s)\n%s", tp->mark,
+		       rs->reason ? rs->reason : "", t ? t : "");
+		free(t);
+		vside_free(b, &rr, p);
+		ft_trace_destroy(tr);
+	}
+}
+
+/*
+ * flowtwin verify PROGRAM.p4 --entries FILE --pcap FILE [--in-port N] [--nic PROFILE]
+ *                 [--show N]
+ * Every packet of the capture through the model alone and through the
+ * software NIC running the compiled rules + the model resuming; exits 1 on
+ * any divergence (the first N are shown with both traces and the rules).
+ */
+static int
+cmd_verify(int argc, char **argv)
+{
+	const char *entries = NULL, *pcap = NULL, *nic = "sim";
+	long in_port = -1, show = 10;
+	static const struct option opts[] = {
+		{"entries", required_argument, NULL, 'e'}, {"pcap", required_argument, NULL, 'c'},
+		{"in-port", required_argument, NULL, 'i'}, {"nic", required_argument, NULL, 'n'},
+		{"show", required_argument, NULL, 's'},	   {NULL, 0, NULL, 0},
+	};
+	uint64_t n_path[3] = {0}, n_sent = 0, n_div = 0;
+	struct ft_trace *tr = ft_trace_create();
+	struct capture cap = {0};
+	struct vside a, b;
+	struct ft_twin *twin = NULL;
+	struct ft_error err = {0};
+	uint32_t ports[64], n_ports = 0;
+	char why[512];
+	int c, rc = 1;
+
+	while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+		if (c == 'e')
+			entries = optarg;
+		else if (c == 'c')
+			pcap = optarg;
+		else if (c == 'i')
+			in_port = strtol(optarg, NULL, 0);
+		else if (c == 'n')
+			nic = optarg;
+		else if (c == 's')
+			show = strtol(optarg, NULL, 0);
+		else
+			return 2;
+	}
+	const struct ft_nic_profile *prof = ft_nic_profile_find(nic);
+
+	if (optind != argc - 2 || pcap == NULL || prof == NULL || tr == NULL) {
+		fprintf(stderr, "usage: flowtwin verify PROGRAM.p4 [--entries FILE] --pcap FILE "
+				"[--in-port N] [--nic cx5|cx6dx|cx7|bf2|bf3|sim] [--show N]\n");
+		return 2;
+	}
+	if (capture_read(pcap, &cap, why, sizeof(why)) < 0) {
+		fprintf(stderr, "flowtwin: %s: %s\n", pcap, why);
+		return 1;
+	}
+	for (uint32_t i = 0; i < cap.n; i++) {
+		uint32_t k = 0;
+
+		if (in_port >= 0)
+			cap.pkt[i].port = (uint32_t)in_port;
+		while (k < n_ports && ports[k] != cap.pkt[i].port)
+			k++;
+		if (k == n_ports && n_ports < 64)
+			ports[n_ports++] = cap.pkt[i].port;
+	}
+	const struct ft_twin_params tp = {
+		.profile = prof, .ports = ports, .n_ports = n_ports, .strict = true};
+
+	if (vside_init(&a, argv[optind + 1], entries) < 0 ||
+	    vside_init(&b, argv[optind + 1], entries) < 0)
+		return 1;
+	if ((twin = ft_twin_create(b.pipe, &tp, &err)) == NULL || ft_twin_sync(twin, &err) < 0) {
+		fail(prof->name, &err);
+		goto out;
+	}
+	for (uint32_t i = 0; i < cap.n; i++) {
+		static struct ft_burst_result ra;
+		static struct ft_twin_result rb;
+		const struct capture_pkt *cp = &cap.pkt[i];
+		struct ft_pkt *pa, *pb;
+		const char *d;
+		bool changed;
+
+		if (cp->len + FT_PKT_HEADROOM > VERIFY_BUF || cp->len > UINT16_MAX) {
+			fprintf(stderr, "flowtwin: packet %u: %u bytes: too long, skipped\n", i + 1,
+				cp->len);
+			continue;
+		}
+		if ((pa = vside_pkt(&a, cp)) == NULL || (pb = vside_pkt(&b, cp)) == NULL) {
+			fprintf(stderr, "flowtwin: out of packet buffers\n");
+			goto out;
+		}
+		ft_trace_reset(tr);
+		ft_worker_trace(a.w, pa, tr, &ra);
+		ft_twin_run(twin, b.w, &pb, 1, &rb);
+		n_path[rb.pkt[0].path]++;
+		n_sent += rb.pkt[0].path == FT_TWIN_NIC && rb.burst.drop[0] == FT_DROP_NONE;
+		if ((d = ft_twin_diff(&ra, &rb, 0)) != NULL && n_div++ < (uint64_t)show) {
+			char *t = ft_trace_text(tr, a.pipe);
+
+			printf("divergence: packet %u: %s\n", i + 1, d);
+			verify_show(&b, twin, &ra, &rb, t ? t : "", cp);
+			free(t);
+		}
+		changed = ra.n_events > 0;
+		for (uint32_t k = 0; k < ra.n_events; k++)
+			ft_vtep_dispatch(a.vtep, &ra.events[k]);
+		for (uint32_t k = 0; k < rb.burst.n_events; k++)
+			ft_vtep_dispatch(b.vtep, &rb.burst.events[k]);
+		vside_free(&a, &ra, pa);
+		vside_free(&b, &rb.burst, pb);
+		/* Learning and aging: the twin follows the state it changes. */
+		ft_twin_counters_collect(twin);
+		changed |= ft_ctl_poll(a.ctl, NULL, NULL, &err) > 0;
+		changed |= ft_ctl_poll(b.ctl, NULL, NULL, &err) > 0;
+		if (changed && ft_twin_sync(twin, &err) < 0) {
+			fail(prof->name, &err);
+			goto out;
+		}
+	}
+	printf("verify: %u packets on %s: the NIC finished %" PRIu64 " (sent %" PRIu64
+	       ", dropped %" PRIu64 "), software resumed %" PRIu64 ", software from the start %" PRIu64
+	       "; %" PRIu64 " divergences\n",
+	       cap.n, prof->name, n_path[FT_TWIN_NIC], n_sent, n_path[FT_TWIN_NIC] - n_sent,
+	       n_path[FT_TWIN_RESUMED], n_path[FT_TWIN_SOFTWARE], n_div);
+	if (n_div == 0 && ft_twin_counters_diff(twin, a.pipe, why, sizeof(why)) != 0) {
+		printf("divergence: counters: %s\n", why);
+		n_div++;
+	}
+	rc = n_div > 0;
+out:
+	ft_twin_destroy(twin);
+	vside_fini(&a);
+	vside_fini(&b);
+	capture_free(&cap);
+	ft_trace_destroy(tr);
+	return rc;
+}
+#endif
+
 static void
 usage(FILE *f)
 {
@@ -707,6 +961,8 @@ usage(FILE *f)
 		   "       flowtwin stf PROGRAM.p4 FILE.stf\n"
 		   "       flowtwin compile PROGRAM.p4 [--entries FILE] [--nic PROFILE] [--port N]...\n"
 		   "                [--format testpmd|json] [--api sync|template]\n"
+		   "       flowtwin verify PROGRAM.p4 [--entries FILE] --pcap FILE [--in-port N]\n"
+		   "                [--nic PROFILE] [--show N]\n"
 		   "  demo   run example traffic through the bundled example VTEP pipeline\n"
 		   "  check  read a P4 program: its errors, or its headers, tables and actions\n"
 		   "  trace  run one packet through a P4 program with entries; print its path\n"
@@ -714,7 +970,10 @@ usage(FILE *f)
 		   "  compile  the rte_flow rules of a program and its entries for a NIC profile,\n"
 		   "         and where each entry runs (NIC or software) and why; --api template\n"
 		   "         (the default for cx7 and bf3 in testpmd text) writes the template\n"
-		   "         API's commands: flow configure, templates, tables, flow queue\n");
+		   "         API's commands: flow configure, templates, tables, flow queue\n"
+		   "  verify every packet of a capture (pcap, or pcapng: interface id = port)\n"
+		   "         through the model alone and through the software NIC running the\n"
+		   "         compiled rules + the model resuming; exits 1 on any divergence\n");
 }
 
 int
@@ -738,10 +997,14 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "compile") == 0)
 		return cmd_compile(argc, argv);
 #endif
+#if defined(FT_HAVE_OFFLOAD) && defined(FT_HAVE_PCAP)
+	if (strcmp(argv[1], "verify") == 0)
+		return cmd_verify(argc, argv);
+#endif
 	if (!strcmp(argv[1], "compile") || !strcmp(argv[1], "verify")) {
 		fprintf(stderr, "flowtwin: '%s' is not supported %s\n", argv[1],
 			strcmp(argv[1], "compile") == 0 ? "in this build: it needs DPDK's headers"
-							: "yet: it needs driver/sim");
+							: "in this build: it needs DPDK's headers and libpcap");
 		return 2;
 	}
 	fprintf(stderr, "flowtwin: unknown command '%s'\n", argv[1]);

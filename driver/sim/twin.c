@@ -9,6 +9,8 @@
  * for verify, the rules to show.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -284,4 +286,119 @@ ft_twin_run(struct ft_twin *t, struct ft_worker *w, struct ft_pkt *const *pkts, 
 		br->events[br->n_events++].src = src[t->sw.events[k].src];
 	}
 	return (int)br->n_tx;
+}
+
+/* --- Comparing with the model alone --------------------------------------- */
+
+/* The next tx / event of packet i from index *k on, or false. */
+static bool
+next_tx(const struct ft_burst_result *r, uint16_t i, uint32_t *k)
+{
+	while (*k < r->n_tx && r->tx[*k].src != i)
+		(*k)++;
+	return *k < r->n_tx;
+}
+
+static bool
+next_event(const struct ft_burst_result *r, uint16_t i, uint32_t *k)
+{
+	while (*k < r->n_events && r->events[*k].src != i)
+		(*k)++;
+	return *k < r->n_events;
+}
+
+const char *
+ft_twin_diff(const struct ft_burst_result *model, const struct ft_twin_result *twin, uint16_t i)
+{
+	const struct ft_burst_result *a = model, *b = &twin->burst;
+	uint32_t ka = 0, kb = 0;
+	bool ha, hb;
+
+	if (twin->pkt[i].undefined)
+		return "the NIC met a case rte_flow leaves undefined";
+	if (twin->pkt[i].bad_mark)
+		return "a MARK no restore context has";
+	if (a->drop[i] != b->drop[i])
+		return "drop reasons differ";
+	if (a->drop[i] != FT_DROP_NONE && a->drop_action[i] != b->drop_action[i])
+		return "drop actions differ";
+	for (; (ha = next_tx(a, i, &ka)) & (hb = next_tx(b, i, &kb)); ka++, kb++) {
+		const struct ft_pkt *p = a->tx[ka].pkt, *q = b->tx[kb].pkt;
+
+		if (a->tx[ka].port != b->tx[kb].port)
+			return "output ports differ";
+		if (p->len != q->len || memcmp(ft_pkt_data(p), ft_pkt_data(q), p->len) != 0)
+			return "packets sent differ";
+	}
+	if (ha != hb)
+		return "numbers of packets sent differ";
+	ka = kb = 0;
+	for (; (ha = next_event(a, i, &ka)) & (hb = next_event(b, i, &kb)); ka++, kb++) {
+		const struct ft_event *x = &a->events[ka], *y = &b->events[kb];
+
+		if (x->id != y->id || x->len != y->len || memcmp(x->data, y->data, x->len) != 0)
+			return "events differ";
+	}
+	if (ha != hb)
+		return "numbers of events differ";
+	return NULL;
+}
+
+struct cwalk {
+	struct ft_pipeline *twin;
+	char *why;
+	size_t size;
+};
+
+static int
+entry_cmp(uint32_t table, const struct ft_entry_info *e, void *arg)
+{
+	struct cwalk *c = arg;
+	struct ft_entry key = {.key = e->key, .mask = e->mask, .priority = e->priority};
+	struct ft_entry_info o;
+	struct ft_table_decl td;
+
+	ft_program_table(ft_pipeline_program(c->twin), table, &td);
+	if (ft_pipeline_entry_read(c->twin, table, &key, &o) != 0) {
+		snprintf(c->why, c->size, "table %s: entry %u is missing in the twin", td.name,
+			 e->handle);
+		return 1;
+	}
+	if (o.packets != e->packets || o.bytes != e->bytes) {
+		snprintf(c->why, c->size,
+			 "table %s entry %u: model %" PRIu64 " packets %" PRIu64 " bytes, twin %" PRIu64
+			 " packets %" PRIu64 " bytes",
+			 td.name, e->handle, e->packets, e->bytes, o.packets, o.bytes);
+		return 1;
+	}
+	return 0;
+}
+
+int
+ft_twin_counters_diff(struct ft_twin *t, struct ft_pipeline *model, char *why, size_t size)
+{
+	const struct ft_program *prog = ft_pipeline_program(model);
+	struct ft_program_info info;
+	struct cwalk c = {.twin = t->pipe, .why = why, .size = size};
+
+	ft_twin_counters_collect(t);
+	ft_program_info(prog, &info);
+	for (uint32_t tb = 0; tb < info.n_tables; tb++)
+		if (ft_pipeline_table_walk(model, tb, entry_cmp, &c) != 0)
+			return 1;
+	for (uint32_t k = 0; k < info.n_counters; k++)
+		for (uint32_t i = 0; i < ft_program_counter_size(prog, k); i++) {
+			uint64_t pa, ba, pb, bb;
+
+			ft_pipeline_counter_read(model, k, i, &pa, &ba);
+			ft_pipeline_counter_read(t->pipe, k, i, &pb, &bb);
+			if (pa != pb || ba != bb) {
+				snprintf(why, size,
+					 "counter %s[%u]: model %" PRIu64 " packets %" PRIu64
+					 " bytes, twin %" PRIu64 " packets %" PRIu64 " bytes",
+					 ft_program_counter_name(prog, k), i, pa, ba, pb, bb);
+				return 1;
+			}
+		}
+	return 0;
 }

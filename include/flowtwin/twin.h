@@ -116,6 +116,25 @@ int ft_twin_run(struct ft_twin *t, struct ft_worker *w, struct ft_pkt *const *pk
 /* Reads every installed rule's counter with reset and credits it to the pipeline. */
 int ft_twin_counters_collect(struct ft_twin *t);
 
+/*
+ * The twin property for packet i of a burst that ran through the model
+ * alone ('model', ft_worker_run()) and through the twin ('twin'): NULL if
+ * everything observable is equal (the packets sent, port and bytes, in
+ * order; the drop and the action it is blamed on; the events), else what
+ * differs first. A packet the sim met undefined, or that carried an
+ * unknown MARK, differs too.
+ */
+const char *ft_twin_diff(const struct ft_burst_result *model, const struct ft_twin_result *twin,
+			 uint16_t i);
+
+/*
+ * Compares the counters of every entry and counter cell of 'model' (a
+ * pipeline that ran the same packets alone, with the same entries) with
+ * the twin's, after collecting the NIC's share. 0 if equal, else 1 with
+ * what differs in 'why'.
+ */
+int ft_twin_counters_diff(struct ft_twin *t, struct ft_pipeline *model, char *why, size_t size);
+
 #ifdef __cplusplus
 }
 #endif

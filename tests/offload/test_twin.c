@@ -423,122 +423,6 @@ pkt_of(struct side *s, const struct pkt_spec *sp)
 
 /* --- Comparing ------------------------------------------------------------- */
 
-/* Why packet i of the burst differs, or NULL. */
-static const char *
-differs(const struct ft_burst_result *a, const struct ft_twin_result *b, uint16_t i)
-{
-	const struct ft_burst_result *bb = &b->burst;
-	uint32_t ka = 0, kb = 0;
-
-	if (b->pkt[i].undefined)
-		return "the NIC met a case rte_flow leaves undefined";
-	if (b->pkt[i].bad_mark)
-		return "a MARK no restore context has";
-	if (a->drop[i] != bb->drop[i])
-		return "drop reasons differ";
-	if (a->drop[i] != FT_DROP_NONE && a->drop_action[i] != bb->drop_action[i])
-		return "drop actions differ";
-	for (;;) {
-		while (ka < a->n_tx && a->tx[ka].src != i)
-			ka++;
-		while (kb < bb->n_tx && bb->tx[kb].src != i)
-			kb++;
-		if (ka == a->n_tx || kb == bb->n_tx)
-			break;
-		if (a->tx[ka].port != bb->tx[kb].port)
-			return "output ports differ";
-		if (a->tx[ka].pkt->len != bb->tx[kb].pkt->len ||
-		    memcmp(ft_pkt_data(a->tx[ka].pkt), ft_pkt_data(bb->tx[kb].pkt),
-			   a->tx[ka].pkt->len) != 0)
-			return "packets sent differ";
-		ka++;
-		kb++;
-	}
-	if (ka != a->n_tx || kb != bb->n_tx)
-		return "numbers of packets sent differ";
-	ka = kb = 0;
-	for (;;) {
-		while (ka < a->n_events && a->events[ka].src != i)
-			ka++;
-		while (kb < bb->n_events && bb->events[kb].src != i)
-			kb++;
-		if (ka == a->n_events || kb == bb->n_events)
-			break;
-		if (a->events[ka].id != bb->events[kb].id ||
-		    a->events[ka].len != bb->events[kb].len ||
-		    memcmp(a->events[ka].data, bb->events[kb].data, a->events[ka].len) != 0)
-			return "events differ";
-		ka++;
-		kb++;
-	}
-	if (ka != a->n_events || kb != bb->n_events)
-		return "numbers of events differ";
-	return NULL;
-}
-
-struct cwalk {
-	struct ft_pipeline *other;
-	char *why;
-	size_t size;
-};
-
-static int
-entry_cmp(uint32_t table, const struct ft_entry_info *e, void *arg)
-{
-	struct cwalk *c = arg;
-	struct ft_entry key = {.key = e->key, .mask = e->mask, .priority = e->priority};
-	struct ft_entry_info o;
-
-	struct ft_table_decl td;
-
-	ft_program_table(ft_pipeline_program(c->other), table, &td);
-	if (ft_pipeline_entry_read(c->other, table, &key, &o) != 0) {
-		snprintf(c->why, c->size, "table %s: entry %u missing in the twin", td.name,
-			 e->handle);
-		return 1;
-	}
-	if (o.packets != e->packets || o.bytes != e->bytes) {
-		snprintf(c->why, c->size,
-			 "table %s entry %u: model %lu packets %lu bytes, twin %lu packets %lu bytes",
-			 td.name, e->handle, (unsigned long)e->packets, (unsigned long)e->bytes,
-			 (unsigned long)o.packets, (unsigned long)o.bytes);
-		return 1;
-	}
-	return 0;
-}
-
-/* Compares every entry's and cell's counters; B's NIC share collected first. */
-static bool
-counters_differ(struct side *a, struct side *b, struct ft_twin *t, char *why, size_t size)
-{
-	const struct ft_program *prog = ft_pipeline_program(a->pipe);
-	struct ft_program_info info;
-	struct cwalk c = {.other = b->pipe, .why = why, .size = size};
-
-	ft_twin_counters_collect(t);
-	ft_program_info(prog, &info);
-	for (uint32_t tb = 0; tb < info.n_tables; tb++)
-		if (ft_pipeline_table_walk(a->pipe, tb, entry_cmp, &c) != 0)
-			return true;
-	for (uint32_t k = 0; k < info.n_counters; k++) {
-		for (uint32_t i = 0; i < ft_program_counter_size(prog, k); i++) {
-			uint64_t pa, ba, pb, bb;
-
-			ft_pipeline_counter_read(a->pipe, k, i, &pa, &ba);
-			ft_pipeline_counter_read(b->pipe, k, i, &pb, &bb);
-			if (pa != pb || ba != bb) {
-				snprintf(why, size,
-					 "counter %s[%u]: model %lu packets %lu bytes, twin %lu "
-					 "packets %lu bytes",
-					 ft_program_counter_name(prog, k), i, (unsigned long)pa, (unsigned long)ba,
-					 (unsigned long)pb, (unsigned long)bb);
-				return true;
-			}
-		}
-	}
-	return false;
-}
-
 /* --- One run: a profile, a seed -------------------------------------------- */
 
 struct run {
@@ -650,7 +534,7 @@ run_burst(struct run *r, const struct pkt_spec *specs, uint16_t n, const char **
 		r->nic_sent += rb.pkt[i].path == FT_TWIN_NIC && rb.burst.drop[i] == FT_DROP_NONE;
 		r->resumed += rb.pkt[i].path == FT_TWIN_RESUMED;
 		r->software += rb.pkt[i].path == FT_TWIN_SOFTWARE;
-		if (bad < 0 && (*why = differs(&ra, &rb, i)) != NULL)
+		if (bad < 0 && (*why = ft_twin_diff(&ra, &rb, i)) != NULL)
 			bad = i;
 	}
 	/* The control planes hear the same events. */
@@ -837,7 +721,7 @@ run_profile(const struct ft_nic_profile *prof, uint64_t seed, uint64_t n_packets
 
 		if (rn(6) == 0) {
 			/* A state change: counters checked first, then one to four commands. */
-			if (counters_differ(&r.a, &r.b, r.twin, why, sizeof(why)))
+			if (ft_twin_counters_diff(r.twin, r.a.pipe, why, sizeof(why)))
 				fail_msg("seed %lu, profile %s: %s", (unsigned long)seed, prof->name,
 					 why);
 			for (uint32_t k = 1 + rn(4); k > 0; k--) {
@@ -855,7 +739,7 @@ run_profile(const struct ft_nic_profile *prof, uint64_t seed, uint64_t n_packets
 			report(&r, seed, &specs[bad], what);
 		poll_both(&r, events);
 	}
-	if (counters_differ(&r.a, &r.b, r.twin, why, sizeof(why)))
+	if (ft_twin_counters_diff(r.twin, r.a.pipe, why, sizeof(why)))
 		fail_msg("seed %lu, profile %s: %s", (unsigned long)seed, prof->name, why);
 	print_message("%-6s seed %lu: %lu packets, NIC finished %lu (sent %lu), resumed %lu, "
 		      "software %lu; %lu commands, %lu syncs, %u rules\n",
