@@ -171,11 +171,18 @@ struct sentry {
 	uint8_t *key, *data;
 	uint32_t rules, sw_rules;
 	const char *reason;
+	bool out; /* kept out of the NIC: its packets look it up in software */
+};
+
+/* An entry kept out of the NIC: (table, handle), sorted. */
+struct outkey {
+	uint32_t table, handle;
+	bool refused; /* the NIC refused its rule; else the table was full */
 };
 
 struct stable {
 	struct sentry *e;
-	uint32_t n;
+	uint32_t n, n_out;
 	uint32_t def_action;
 	uint8_t *def_data;
 	uint32_t def_rules, def_sw_rules;
@@ -196,6 +203,8 @@ struct ft_offload {
 	uint32_t rules_max;
 	struct ft_program_info info;
 	uint32_t parsed;	       /* layers the program's parser fills */
+	struct outkey *outs;	       /* entries kept out of the NIC, sorted */
+	uint32_t n_outs, cap_outs;
 	uint64_t *live[FT_CTL_COUNT];  /* per node: metadata read from there on (bitset) */
 	uint32_t live_words;
 	uint16_t meta_bits[MAX_META];
@@ -2129,6 +2138,11 @@ walk(struct walk *w, struct sstate *st, uint32_t depth)
 					return;
 				}
 				table_each(off, nd.table, key, cmask, found, &hit);
+				if (hit != NULL && hit->out) {
+					handoff(w, st, depth, resume_node(w, st), steps_of(w, st),
+						hit->reason);
+					return;
+				}
 			}
 			if ((c = st_dup(st)) == NULL)
 				goto nomem;
@@ -2211,6 +2225,10 @@ fill_entry(void *arg, struct sentry *e)
 	struct sstate *st = st_dup(f->st);
 	bool ok = st != NULL;
 
+	if (e->out) { /* no rule: the catch-all sends its packets to software */
+		free(st);
+		return;
+	}
 	w->n_rules = &e->rules;
 	w->n_sw = &e->sw_rules;
 	w->reason = &e->reason;
@@ -2256,10 +2274,62 @@ fill_group(struct ft_offload *off, struct group *g)
 	w.n_rules = &tb->def_rules;
 	w.n_sw = &tb->def_sw_rules;
 	w.reason = &tb->def_reason;
-	outcome(&f, entry, NULL, tb->def_action, tb->def_data);
+	if (tb->n_out > 0)
+		handoff(&w, entry, 0, entry->node, entry,
+			"entries of the table are kept out of the NIC: misses look up in software");
+	else
+		outcome(&f, entry, NULL, tb->def_action, tb->def_data);
 }
 
 /* --- Compiling ------------------------------------------------------------- */
+
+static int
+outkey_cmp(const void *a, const void *b)
+{
+	const struct outkey *x = a, *y = b;
+
+	if (x->table != y->table)
+		return x->table < y->table ? -1 : 1;
+	return (x->handle > y->handle) - (x->handle < y->handle);
+}
+
+static const struct outkey *
+out_find(const struct ft_offload *off, uint32_t table, uint32_t handle)
+{
+	struct outkey k = {.table = table, .handle = handle};
+
+	return off->n_outs ? bsearch(&k, off->outs, off->n_outs, sizeof(k), outkey_cmp) : NULL;
+}
+
+static int
+out_add(struct ft_offload *off, uint32_t table, uint32_t handle, bool refused)
+{
+	struct outkey k = {.table = table, .handle = handle, .refused = refused};
+	uint32_t i = 0;
+
+	if (out_find(off, table, handle) != NULL)
+		return 0;
+	off->outs = grow(off->outs, &off->cap_outs, off->n_outs + 1, sizeof(k));
+	if (off->outs == NULL)
+		return -ENOMEM;
+	while (i < off->n_outs && outkey_cmp(&off->outs[i], &k) < 0)
+		i++;
+	memmove(&off->outs[i + 1], &off->outs[i], (off->n_outs - i) * sizeof(k));
+	off->outs[i] = k;
+	off->n_outs++;
+	return 0;
+}
+
+static void
+out_drop_full(struct ft_offload *off)
+{
+	uint32_t j = 0;
+
+	for (uint32_t i = 0; i < off->n_outs; i++)
+		if (off->outs[i].refused)
+			off->outs[j++] = off->outs[i];
+	off->n_outs = j;
+}
 
 static int
 snap_entry(uint32_t table, const struct ft_entry_info *ei, void *arg)
@@ -2280,6 +2350,18 @@ snap_entry(uint32_t table, const struct ft_entry_info *ei, void *arg)
 	if (ds > 0)
 		memcpy(e->data, ei->data, (size_t)ds);
 	off->bytes += sizeof(*e) + tb->key_size + (size_t)(ds > 0 ? ds : 0);
+	e->rules = e->sw_rules = 0;
+	e->reason = NULL;
+	e->out = false;
+	{
+		const struct outkey *o = out_find(off, table, ei->handle);
+
+		if (o != NULL) {
+			e->out = true;
+			e->reason = o->refused ? "the NIC refused its rule" : "table full in the NIC";
+			tb->n_out++;
+		}
+	}
 	tb->n++;
 	return 0;
 }
@@ -2397,8 +2479,8 @@ nested_vxlan(struct ft_offload *off, uint32_t port, uint32_t group, struct sstat
 	alts_free(&a);
 }
 
-int
-ft_offload_compile(struct ft_offload *off, struct ft_error *err)
+static int
+compile_once(struct ft_offload *off, struct ft_error *err)
 {
 	const bool integrity = ft_nic_profile_has_item(off->prof, RTE_FLOW_ITEM_TYPE_INTEGRITY);
 	int rc;
@@ -2479,11 +2561,90 @@ ft_offload_compile(struct ft_offload *off, struct ft_error *err)
 		return ft_error_set(err, off->error, FT_ERR_PROGRAM, UINT32_MAX, NULL,
 				    off->error == -ENOSPC ? "restore contexts outgrow MARK"
 							  : "out of memory");
-	if (off->n_rules > off->rules_max)
-		return ft_error_set(err, -ENOSPC, FT_ERR_PROGRAM, UINT32_MAX, NULL,
-				    "%u rules: more than the NIC holds (%u)", off->n_rules,
-				    off->rules_max);
 	return 0;
+}
+
+static int
+rules_desc(const void *a, const void *b)
+{
+	const struct sentry *x = *(const struct sentry *const *)a, *y = *(const struct sentry *const *)b;
+	uint32_t nx = x->rules + x->sw_rules, ny = y->rules + y->sw_rules;
+
+	return (nx < ny) - (nx > ny);
+}
+
+/*
+ * The NIC is full: keeps entries of the table whose entries take the most
+ * rules out of it, those with the most rules first, until the rules they
+ * take cover the excess. Returns how many it kept out (0: none left).
+ */
+static int
+keep_out(struct ft_offload *off)
+{
+	uint64_t best = 0, need = off->n_rules - off->rules_max, got = 0;
+	uint32_t bt = UINT32_MAX, n = 0;
+	struct sentry **v;
+	struct stable *tb;
+	int kept = 0;
+
+	for (uint32_t t = 0; t < off->info.n_tables; t++) {
+		uint64_t sum = 0;
+
+		for (uint32_t i = 0; i < off->tables[t].n; i++)
+			if (!off->tables[t].e[i].out)
+				sum += off->tables[t].e[i].rules + off->tables[t].e[i].sw_rules;
+		if (sum > best) {
+			best = sum;
+			bt = t;
+		}
+	}
+	if (bt == UINT32_MAX)
+		return 0;
+	tb = &off->tables[bt];
+	if ((v = malloc(tb->n * sizeof(*v))) == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < tb->n; i++)
+		if (!tb->e[i].out && tb->e[i].rules + tb->e[i].sw_rules > 0)
+			v[n++] = &tb->e[i];
+	qsort(v, n, sizeof(*v), rules_desc);
+	for (uint32_t i = 0; i < n && got < need; i++, kept++) {
+		got += v[i]->rules + v[i]->sw_rules;
+		if (out_add(off, bt, v[i]->handle, false) < 0) {
+			free(v);
+			return -ENOMEM;
+		}
+	}
+	free(v);
+	return kept;
+}
+
+int
+ft_offload_compile(struct ft_offload *off, struct ft_error *err)
+{
+	int rc;
+
+	/* What a full table kept out last time may fit now. */
+	out_drop_full(off);
+	for (;;) {
+		if ((rc = compile_once(off, err)) < 0)
+			return rc;
+		if (off->n_rules <= off->rules_max)
+			return 0;
+		if ((rc = keep_out(off)) <= 0)
+			return ft_error_set(err, rc < 0 ? -ENOMEM : -ENOSPC, FT_ERR_PROGRAM,
+					    UINT32_MAX, NULL,
+					    "%u rules: more than the NIC holds (%u), even with "
+					    "entries kept out",
+					    off->n_rules, off->rules_max);
+	}
+}
+
+int
+ft_offload_entry_refused(struct ft_offload *off, uint32_t table, uint32_t handle)
+{
+	if (table >= off->info.n_tables)
+		return -EINVAL;
+	return out_add(off, table, handle, true);
 }
 
 /* --- The API --------------------------------------------------------------- */
@@ -2544,6 +2705,7 @@ ft_offload_destroy(struct ft_offload *off)
 	free(off->ctxs);
 	free(off->work);
 	free(off->ports);
+	free(off->outs);
 	for (int c = 0; c < FT_CTL_COUNT; c++)
 		free(off->live[c]);
 	free(off);

@@ -255,6 +255,8 @@ struct group {
 struct ft_sim {
 	const struct ft_nic_profile *profile;
 	bool strict;
+	uint32_t refuse_one_in; /* failure injection: 0, or refuse about one rule in N */
+	uint64_t refuse_state;
 	bool linear;
 	bool transfer;
 	uint32_t rules_max;
@@ -1927,6 +1929,15 @@ compile(struct ft_sim *sim, uint16_t port_id, const struct rte_flow_attr *attr,
 	if (rc == 0 && flow_index_prepare(f) < 0)
 		rc = flow_err(error, ENOMEM, RTE_FLOW_ERROR_TYPE_UNSPECIFIED, NULL,
 		              "out of memory");
+	if (rc == 0 && sim->refuse_one_in != 0) {
+		/* xorshift64: a NIC whose tables filled up behind the profile's back */
+		sim->refuse_state ^= sim->refuse_state << 13;
+		sim->refuse_state ^= sim->refuse_state >> 7;
+		sim->refuse_state ^= sim->refuse_state << 17;
+		if (sim->refuse_state % sim->refuse_one_in == 0)
+			rc = flow_err(error, ENOSPC, RTE_FLOW_ERROR_TYPE_UNSPECIFIED, NULL,
+			              "no room (failure injected)");
+	}
 	if (rc == 0 && sim->n_rules >= sim->rules_max)
 		rc = flow_err(error, ENOSPC, RTE_FLOW_ERROR_TYPE_UNSPECIFIED, NULL, "no room");
 	if (rc == 0 && sim->strict &&
@@ -2112,6 +2123,8 @@ ft_sim_create(const struct ft_nic_profile *profile, const struct ft_sim_params *
 	}
 	sim->profile = profile;
 	sim->strict = params->strict;
+	sim->refuse_one_in = params->refuse_one_in;
+	sim->refuse_state = params->refuse_seed | 1;
 	sim->linear = params->linear;
 	sim->transfer = profile->domain == FT_NIC_DOMAIN_TRANSFER;
 	sim->rules_max = params->rules_max ? params->rules_max : profile->rules_max;

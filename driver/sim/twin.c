@@ -41,7 +41,10 @@ ft_twin_create(struct ft_pipeline *pipe, const struct ft_twin_params *params,
 				       .ports = params->ports,
 				       .n_ports = params->n_ports,
 				       .rules_max = params->rules_max};
-	struct ft_sim_params sp = {.strict = params->strict, .rules_max = params->rules_max};
+	struct ft_sim_params sp = {.strict = params->strict,
+				   .rules_max = params->rules_max,
+				   .refuse_one_in = params->refuse_one_in,
+				   .refuse_seed = params->refuse_seed};
 	struct ft_twin *t = calloc(1, sizeof(*t));
 
 	if (t == NULL) {
@@ -134,52 +137,100 @@ byflow_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int
-ft_twin_sync(struct ft_twin *t, struct ft_error *err)
+/*
+ * Installs every compiled rule: -1, or the index of the one the NIC refused
+ * (its errno in *code; then none stays).
+ */
+static int64_t
+install(struct ft_twin *t, struct ft_flow_buf *b, struct rte_flow_error *fe, int *code)
 {
-	struct ft_flow_buf *b;
-	uint32_t n;
-	int rc;
+	uint32_t n = ft_offload_n_rules(t->off);
 
-	ft_twin_counters_collect(t);
-	uninstall(t);
-	if ((rc = ft_offload_compile(t->off, err)) != 0)
-		return rc;
-	n = ft_offload_n_rules(t->off);
-	if (n > t->cap_flows) {
-		struct ft_sim_flow **f = realloc(t->flows, n * sizeof(*f));
-		struct flow_ix *x = f ? realloc(t->byflow, n * sizeof(*x)) : NULL;
-
-		if (f != NULL)
-			t->flows = f;
-		if (x == NULL)
-			return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, "twin",
-					    "out of memory");
-		t->byflow = x;
-		t->cap_flows = n;
-	}
-	if ((b = malloc(sizeof(*b))) == NULL)
-		return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, "twin",
-				    "out of memory");
 	for (uint32_t i = 0; i < n; i++) {
-		struct rte_flow_error fe = {0};
-
 		ft_offload_rule(t->off, i, b);
 		t->flows[i] = ft_sim_flow_create(t->sim, b->port, &b->attr, b->pattern, b->actions,
-						 &fe);
+						 fe);
 		if (t->flows[i] == NULL) {
-			rc = -errno;
+			*code = errno;
 			uninstall(t);
-			free(b);
-			return ft_error_set(err, rc, FT_ERR_RULE, i, "rule", "the NIC refused it: %s",
-					    fe.message ? fe.message : "no reason given");
+			return i;
 		}
 		t->n_flows = i + 1;
 		t->byflow[i] = (struct flow_ix){.flow = t->flows[i], .rule = i};
 	}
-	free(b);
 	qsort(t->byflow, n, sizeof(*t->byflow), byflow_cmp);
-	return 0;
+	return -1;
+}
+
+/* The entry a refused rule stands for last (its deepest table), or false. */
+static bool
+refused_entry(const struct ft_twin *t, uint32_t rule, uint32_t *table, uint32_t *handle)
+{
+	const struct ft_rule_target *tg;
+	uint32_t n;
+
+	if (ft_offload_rule_targets(t->off, rule, &tg, &n) != 0)
+		return false;
+	while (n-- > 0)
+		if (tg[n].kind == FT_TARGET_ENTRY) {
+			*table = tg[n].id;
+			*handle = tg[n].index;
+			return true;
+		}
+	return false;
+}
+
+int
+ft_twin_sync(struct ft_twin *t, struct ft_error *err)
+{
+	struct ft_flow_buf *b = malloc(sizeof(*b));
+	int rc = 0;
+
+	if (b == NULL)
+		return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, "twin",
+				    "out of memory");
+	ft_twin_counters_collect(t);
+	for (;;) {
+		struct rte_flow_error fe = {0};
+		uint32_t n, table, handle;
+		int64_t bad;
+		int code = 0;
+
+		uninstall(t);
+		if ((rc = ft_offload_compile(t->off, err)) != 0)
+			break;
+		n = ft_offload_n_rules(t->off);
+		if (n > t->cap_flows) {
+			struct ft_sim_flow **f = realloc(t->flows, n * sizeof(*f));
+			struct flow_ix *x = f ? realloc(t->byflow, n * sizeof(*x)) : NULL;
+
+			if (f != NULL)
+				t->flows = f;
+			if (x == NULL) {
+				rc = ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, "twin",
+						  "out of memory");
+				break;
+			}
+			t->byflow = x;
+			t->cap_flows = n;
+		}
+		if ((bad = install(t, b, &fe, &code)) < 0)
+			break;
+		/*
+		 * No room: the entry goes back to software and the rest is compiled
+		 * again. Any other refusal is the compiler's fault: said as it is.
+		 */
+		if ((code != ENOSPC && code != ENOMEM) ||
+		    !refused_entry(t, (uint32_t)bad, &table, &handle) ||
+		    ft_offload_entry_refused(t->off, table, handle) != 0) {
+			rc = ft_error_set(err, -code, FT_ERR_RULE, (uint32_t)bad, "rule",
+					  "the NIC refused it: %s",
+					  fe.message ? fe.message : "no reason given");
+			break;
+		}
+	}
+	free(b);
+	return rc;
 }
 
 static uint32_t

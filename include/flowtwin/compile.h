@@ -68,9 +68,21 @@ void ft_offload_destroy(struct ft_offload *off);
 
 /*
  * Compiles the pipeline's current state from scratch, replacing the rules.
- * Returns 0, -ENOMEM, or -ENOSPC when the restore contexts outgrow MARK.
+ * When they are more than the NIC holds (rules_max), entries are kept out
+ * of the NIC, those of the table that takes the most rules first, until
+ * the rules fit: such an entry has no rule, its table's catch-all sends the
+ * packets that miss in the NIC to software, which looks them up there; its
+ * placement says "table full in the NIC". Returns 0, -ENOMEM, or -ENOSPC
+ * when the restore contexts outgrow MARK or the rules do not fit even so.
  */
 int ft_offload_compile(struct ft_offload *off, struct ft_error *err);
+
+/*
+ * Keeps entry 'handle' of 'table' out of the NIC from the next compile on,
+ * because the NIC refused a rule it needs (its placement then says so).
+ * 0, -EINVAL or -ENOMEM.
+ */
+int ft_offload_entry_refused(struct ft_offload *off, uint32_t table, uint32_t handle);
 
 uint32_t ft_offload_n_rules(const struct ft_offload *off);
 

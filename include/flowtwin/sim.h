@@ -201,6 +201,10 @@ struct ft_sim_params {
 	bool linear;                 /* look rules up by scanning each group in order: the naive
 	                              * reference that the indexed lookup is tested against */
 	uint32_t rules_max;          /* 0: the profile's */
+	/* Failure injection: refuse about one rule creation in N with -ENOSPC,
+	 * chosen by a generator seeded with refuse_seed; 0: never. */
+	uint32_t refuse_one_in;
+	uint64_t refuse_seed;
 	const uint16_t *vxlan_ports; /* UDP destination ports parsed as VXLAN (borrowed) */
 	uint32_t n_vxlan_ports;      /* 0: { 4789 }; at most FT_PARSE_VXLAN_PORTS_MAX */
 	/* The UDP source port of an encap that leaves it 0; NULL: stays 0. */

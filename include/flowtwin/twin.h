@@ -13,9 +13,11 @@
  * A 'struct ft_twin' owns a compiled state (compile.h) and a software NIC.
  * ft_twin_sync() recompiles the pipeline's current entries and installs the
  * rules, after reading the counters of the rules it removes. When the NIC
- * refuses a rule, no rule stays installed and every packet reaches software
- * unmarked, which keeps the twin property true; the error says which rule
- * and why.
+ * refuses a rule that stands for an entry, that entry is kept out of the
+ * NIC (ft_offload_entry_refused()) and the rules are compiled and installed
+ * again; when it refuses another rule (a classifier or a catch-all), no
+ * rule stays installed and every packet reaches software unmarked. Either
+ * way the twin property stays true.
  *
  * Per packet the NIC either finishes it (sends it on a port, or drops it
  * with the model's reason), or hands it to software with a restore context
@@ -56,6 +58,8 @@ struct ft_twin_params {
 	uint32_t n_ports;
 	uint32_t rules_max; /* 0: the profile's */
 	bool strict;	    /* the sim refuses overlapping rules of equal priority */
+	uint32_t refuse_one_in; /* failure injection in the sim (sim.h); 0: none */
+	uint64_t refuse_seed;
 };
 
 /*
@@ -70,8 +74,9 @@ void ft_twin_destroy(struct ft_twin *t);
 /*
  * Compiles the pipeline's current state and replaces the installed rules
  * (counters of the old ones are collected first). Returns 0, or a negative
- * code with 'err' set when compiling failed or the NIC refused a rule
- * (FT_ERR_RULE, index = the rule): then no rule is installed.
+ * code with 'err' set when compiling failed or the NIC refused a rule that
+ * stands for no entry (FT_ERR_RULE, index = the rule): then no rule is
+ * installed.
  */
 int ft_twin_sync(struct ft_twin *t, struct ft_error *err);
 

@@ -425,12 +425,20 @@ pkt_of(struct side *s, const struct pkt_spec *sp)
 
 /* --- One run: a profile, a seed -------------------------------------------- */
 
+/* A NIC: its profile, and how it may fall short of it. */
+struct nic {
+	const struct ft_nic_profile *prof;
+	uint32_t rules_max;	/* 0: the profile's */
+	uint32_t refuse_one_in; /* failure injection (sim.h) */
+};
+
 struct run {
 	const struct ft_nic_profile *prof;
+	struct nic nic;
 	struct side a, b;
 	struct ft_twin *twin;
 	struct log log;
-	uint64_t packets, nic, nic_sent, resumed, software, syncs;
+	uint64_t packets, nic_done, nic_sent, resumed, software, syncs, fallbacks;
 };
 
 /* Applies a command to both sides; both must agree. */
@@ -454,7 +462,13 @@ sync_twin(struct run *r)
 {
 	struct ft_error err = {0};
 
+	r->syncs++;
 	if (ft_twin_sync(r->twin, &err) != 0) {
+		/* Injected failures may refuse a rule no entry can give back: all in software. */
+		if (r->nic.refuse_one_in != 0 && err.code == -ENOSPC) {
+			r->fallbacks++;
+			return;
+		}
 		struct ft_offload *off = ft_twin_offload(r->twin);
 		struct ft_flow_buf *b = malloc(sizeof(*b)), *o = malloc(sizeof(*o));
 		char text[8192];
@@ -480,20 +494,24 @@ sync_twin(struct run *r)
 		free(o);
 		fail_msg("%s: sync: %s (rule %u)", r->prof->name, err.message, err.index);
 	}
-	r->syncs++;
 }
 
 static void
-run_init(struct run *r, const struct ft_nic_profile *prof)
+run_init(struct run *r, const struct nic *nic)
 {
+	const struct ft_nic_profile *prof = nic->prof;
 	struct ft_twin_params tp = {.profile = prof,
 				    .ports = ports,
 				    .n_ports = sizeof(ports) / sizeof(ports[0]),
-				    .strict = true};
+				    .rules_max = nic->rules_max,
+				    .strict = true,
+				    .refuse_one_in = nic->refuse_one_in,
+				    .refuse_seed = rng_state};
 	struct ft_error err = {0};
 
 	memset(r, 0, sizeof(*r));
 	r->prof = prof;
+	r->nic = *nic;
 	side_init(&r->a);
 	side_init(&r->b);
 	r->twin = ft_twin_create(r->b.pipe, &tp, &err);
@@ -530,7 +548,7 @@ run_burst(struct run *r, const struct pkt_spec *specs, uint16_t n, const char **
 	assert_true(ft_twin_run(r->twin, r->b.w, pb, n, &rb) >= 0);
 	for (uint16_t i = 0; i < n; i++) {
 		r->packets++;
-		r->nic += rb.pkt[i].path == FT_TWIN_NIC;
+		r->nic_done += rb.pkt[i].path == FT_TWIN_NIC;
 		r->nic_sent += rb.pkt[i].path == FT_TWIN_NIC && rb.burst.drop[i] == FT_DROP_NONE;
 		r->resumed += rb.pkt[i].path == FT_TWIN_RESUMED;
 		r->software += rb.pkt[i].path == FT_TWIN_SOFTWARE;
@@ -584,14 +602,14 @@ hex(const uint8_t *p, uint32_t n)
 
 /* Whether the state made of log lines 'keep' and packet 's' still diverge. */
 static bool
-still_differs(const struct ft_nic_profile *prof, const struct log *l, const bool *keep,
+still_differs(const struct nic *nic, const struct log *l, const bool *keep,
 	      const struct pkt_spec *s)
 {
 	struct run r;
 	const char *why;
 	bool bad, events;
 
-	run_init(&r, prof);
+	run_init(&r, nic);
 	for (uint32_t i = 0; i < l->n; i++)
 		if (keep[i])
 			apply(&r, l->line[i], false);
@@ -663,16 +681,16 @@ report(struct run *r, uint64_t seed, const struct pkt_spec *s, const char *why)
 	assert_non_null(keep);
 	for (uint32_t i = 0; i < r->log.n; i++)
 		keep[i] = true;
-	if (still_differs(r->prof, &r->log, keep, s))
+	if (still_differs(&r->nic, &r->log, keep, s))
 		for (uint32_t i = r->log.n; i-- > 0;) {
 			keep[i] = false;
-			if (!still_differs(r->prof, &r->log, keep, s))
+			if (!still_differs(&r->nic, &r->log, keep, s))
 				keep[i] = true;
 		}
 	fprintf(stderr, "twin property broken: %s\nseed %lu (FT_TWIN_SEED=%lu), profile %s\n",
 		why, (unsigned long)seed, (unsigned long)seed, r->prof->name);
 	fprintf(stderr, "commands after the setup:\n");
-	run_init(&m, r->prof);
+	run_init(&m, &r->nic);
 	for (uint32_t i = 0; i < r->log.n; i++)
 		if (keep[i]) {
 			fprintf(stderr, "  %s\n", r->log.line[i]);
@@ -698,14 +716,16 @@ dump_placement(const struct ft_placement *p, void *arg)
 }
 
 static void
-run_profile(const struct ft_nic_profile *prof, uint64_t seed, uint64_t n_packets)
+run_profile(const struct nic *nic, uint64_t seed, uint64_t n_packets)
 {
 	static struct pkt_spec specs[FT_BURST_MAX];
 	struct run r;
 	char why[256];
 
 	rng_state = seed * 0x9e3779b97f4a7c15ULL + 1;
-	run_init(&r, prof);
+	const struct ft_nic_profile *prof = nic->prof;
+
+	run_init(&r, nic);
 	for (uint32_t i = 0; i < 6; i++) {
 		char line[CMD_MAX];
 
@@ -741,12 +761,13 @@ run_profile(const struct ft_nic_profile *prof, uint64_t seed, uint64_t n_packets
 	}
 	if (ft_twin_counters_diff(r.twin, r.a.pipe, why, sizeof(why)))
 		fail_msg("seed %lu, profile %s: %s", (unsigned long)seed, prof->name, why);
-	print_message("%-6s seed %lu: %lu packets, NIC finished %lu (sent %lu), resumed %lu, "
-		      "software %lu; %lu commands, %lu syncs, %u rules\n",
-		      prof->name, (unsigned long)seed, (unsigned long)r.packets,
-		      (unsigned long)r.nic, (unsigned long)r.nic_sent, (unsigned long)r.resumed,
-		      (unsigned long)r.software,
-		      (unsigned long)r.log.n, (unsigned long)r.syncs, ft_twin_n_rules(r.twin));
+	print_message("%-6s seed %lu%s: %lu packets, NIC finished %lu (sent %lu), resumed %lu, "
+		      "software %lu; %lu commands, %lu syncs (%lu all-software), %u rules\n",
+		      prof->name, (unsigned long)seed,
+		      nic->rules_max ? " (small NIC)" : nic->refuse_one_in ? " (failing NIC)" : "",
+		      (unsigned long)r.packets, (unsigned long)r.nic_done, (unsigned long)r.nic_sent,
+		      (unsigned long)r.resumed, (unsigned long)r.software, (unsigned long)r.log.n,
+		      (unsigned long)r.syncs, (unsigned long)r.fallbacks, ft_twin_n_rules(r.twin));
 	if (getenv("FT_TWIN_DUMP"))
 		ft_offload_placement_walk(ft_twin_offload(r.twin), dump_placement, r.b.pipe);
 	run_fini(&r);
@@ -765,7 +786,12 @@ test_vtep_random(void **state)
 	(void)state;
 	profs = ft_nic_profiles(&n_prof);
 	for (uint32_t p = 0; p < n_prof; p++)
-		run_profile(profs[p], seed + p, n);
+		run_profile(&(struct nic){.prof = profs[p]}, seed + p, n);
+	/* A NIC too small for the entries, and one that refuses rules at random. */
+	run_profile(&(struct nic){.prof = ft_nic_profile_find("sim"), .rules_max = 300},
+		    seed + n_prof, n / 2);
+	run_profile(&(struct nic){.prof = ft_nic_profile_find("bf2"), .refuse_one_in = 400},
+		    seed + n_prof + 1, n / 2);
 }
 
 int
