@@ -53,7 +53,150 @@
 #define MAX_ALTS 16
 #define LAYER_BYTES 40
 
+/* --- Ids that outlive a compile ------------------------------------------ */
+
+/*
+ * Group ids and MARK ids stay the same from one compile to the next for
+ * the same group (its specialisation) and the same restore context, so that
+ * recompiling after an entry change yields the same rules for what did not
+ * change. A new one never takes an id the previous compile used: a rule of
+ * the previous set may still carry it until the update is applied; after
+ * that, at the next compile, it is free again.
+ */
+struct idslot {
+	uint64_t key; /* 0: empty */
+	uint32_t id;
+};
+
+struct idmap {
+	struct idslot *prev, *cur; /* open addressing, a power of two each */
+	uint32_t prev_size, cur_size, cur_n;
+	uint64_t *used; /* ids of prev and cur */
+	uint32_t used_words;
+	uint32_t *cursor; /* per range: the lowest id that may be free */
+	uint32_t n_cursor;
+};
+
+static uint64_t
+idkey(uint64_t k)
+{
+	return k ? k : 1;
+}
+
+static void
+id_use(struct idmap *m, uint32_t id)
+{
+	if (id / 64 >= m->used_words) {
+		uint32_t n = (id / 64 + 1) * 2;
+		uint64_t *u = realloc(m->used, n * sizeof(*u));
+
+		if (u == NULL)
+			return;
+		memset(u + m->used_words, 0, (n - m->used_words) * sizeof(*u));
+		m->used = u;
+		m->used_words = n;
+	}
+	m->used[id / 64] |= UINT64_C(1) << (id % 64);
+}
+
+static bool
+id_used(const struct idmap *m, uint32_t id)
+{
+	return id / 64 < m->used_words && (m->used[id / 64] >> (id % 64)) & 1;
+}
+
+static int
+idmap_begin(struct idmap *m, uint32_t n_ranges)
+{
+	free(m->cur);
+	m->cur_size = m->prev_size ? m->prev_size : 256;
+	m->cur_n = 0;
+	m->cur = calloc(m->cur_size, sizeof(*m->cur));
+	free(m->cursor);
+	m->cursor = calloc(n_ranges, sizeof(*m->cursor));
+	m->n_cursor = n_ranges;
+	if (m->used != NULL)
+		memset(m->used, 0, m->used_words * sizeof(*m->used));
+	for (uint32_t i = 0; i < m->prev_size; i++)
+		if (m->prev[i].key)
+			id_use(m, m->prev[i].id);
+	return m->cur && m->cursor ? 0 : -ENOMEM;
+}
+
+static void
+slot_put(struct idslot *t, uint32_t size, uint64_t key, uint32_t id)
+{
+	uint32_t i;
+
+	for (i = (uint32_t)key & (size - 1); t[i].key; i = (i + 1) & (size - 1))
+		;
+	t[i] = (struct idslot){.key = key, .id = id};
+}
+
+/* The id of 'key': the previous compile's, or the lowest free one in [lo, hi); 0: none. */
+static uint32_t
+idmap_get(struct idmap *m, uint64_t key, uint32_t range, uint32_t lo, uint32_t hi)
+{
+	uint32_t id = 0;
+
+	key = idkey(key);
+	for (uint32_t i = (uint32_t)key & (m->prev_size - 1); m->prev_size && m->prev[i].key;
+	     i = (i + 1) & (m->prev_size - 1))
+		if (m->prev[i].key == key) {
+			id = m->prev[i].id;
+			break;
+		}
+	if (id == 0) {
+		uint32_t c = m->cursor[range] > lo ? m->cursor[range] : lo;
+
+		while (c < hi && id_used(m, c))
+			c++;
+		if (c >= hi)
+			return 0;
+		m->cursor[range] = c + 1;
+		id = c;
+		id_use(m, id);
+	}
+	if ((m->cur_n + 1) * 2 > m->cur_size) {
+		uint32_t size = m->cur_size * 2;
+		struct idslot *t = calloc(size, sizeof(*t));
+
+		if (t == NULL)
+			return 0;
+		for (uint32_t i = 0; i < m->cur_size; i++)
+			if (m->cur[i].key)
+				slot_put(t, size, m->cur[i].key, m->cur[i].id);
+		free(m->cur);
+		m->cur = t;
+		m->cur_size = size;
+	}
+	slot_put(m->cur, m->cur_size, key, id);
+	m->cur_n++;
+	return id;
+}
+
+/* The compile succeeded: its ids are the previous ones of the next. */
+static void
+idmap_end(struct idmap *m)
+{
+	free(m->prev);
+	m->prev = m->cur;
+	m->prev_size = m->cur_size;
+	m->cur = NULL;
+	m->cur_size = 0;
+}
+
+static void
+idmap_free(struct idmap *m)
+{
+	free(m->prev);
+	free(m->cur);
+	free(m->used);
+	free(m->cursor);
+}
+
 /* --- Symbolic values ------------------------------------------------------ */
+
 
 enum { SV_UNKNOWN = 0, SV_CONST, SV_PKT };
 
@@ -161,6 +304,7 @@ struct group {
 
 struct ctx {
 	uint64_t hash;
+	uint32_t id; /* the MARK */
 	struct ft_restore r;
 	struct ft_resume_step *steps;
 };
@@ -217,6 +361,14 @@ struct ft_offload {
 	struct ctx *ctxs;
 	uint32_t n_ctxs, cap_ctxs;
 	uint32_t *cindex, cindex_size;
+	uint32_t *by_id, by_id_size; /* MARK -> ctx + 1 */
+	/* The previous compile's contexts: its rules may still mark packets. */
+	struct ctx *old_ctxs;
+	uint32_t n_old_ctxs;
+	uint32_t *old_by_id, old_by_id_size;
+	struct idmap gids, mids;
+	uint32_t *range_of_node; /* ingress node -> its range of group ids */
+	uint32_t n_ranges, range_size;
 	struct stable *tables;
 	char **strs;
 	uint32_t n_strs, cap_strs;
@@ -237,6 +389,15 @@ struct walk {
 	enum ft_control ctl;
 	const struct sstate *ing; /* in egress: the ingress state at its end */
 };
+
+/* A hash of an action's data by content (0: none). */
+static uint64_t
+data_hash(const struct ft_offload *off, uint32_t action, const uint8_t *data)
+{
+	int size = data != NULL ? ft_program_action_data_size(off->prog, action) : 0;
+
+	return size > 0 ? XXH3_64bits(data, (size_t)size) : 0;
+}
 
 static void *
 grow(void *p, uint32_t *cap, uint32_t need, size_t size)
@@ -994,7 +1155,7 @@ run_action(struct actx *ax)
 	st->last_action = (uint16_t)ax->action;
 	for (uint32_t i = 0; i < ai.n_ops && ax->stop == NULL; i++) {
 		const struct ft_op *op = &ai.ops[i];
-		uint64_t o[4] = {ax->action, (uint64_t)(uintptr_t)ax->data, i, 0};
+		uint64_t o[4] = {ax->action, data_hash(off, ax->action, ax->data), i, 0};
 
 		/* Unknown operands, and for checksums and hashes every changed field. */
 		o[3] = rd(ax, &op->a).c ^ (rd(ax, &op->b).c << 1);
@@ -1345,15 +1506,33 @@ rule_count(struct ft_offload *off, struct crule *r, const struct sstate *st)
 
 /* --- Restore contexts ------------------------------------------------------ */
 
+static bool
+steps_equal(const struct ft_offload *off, const struct ft_resume_step *a,
+	    const struct ft_resume_step *b, uint32_t n)
+{
+	for (uint32_t k = 0; k < n; k++) {
+		int size = ft_program_action_data_size(off->prog, a[k].action);
+
+		if (a[k].action != b[k].action || (a[k].data == NULL) != (b[k].data == NULL) ||
+		    (a[k].data != NULL && size > 0 && memcmp(a[k].data, b[k].data, (size_t)size) != 0))
+			return false;
+	}
+	return true;
+}
+
 static uint32_t
 ctx_get(struct ft_offload *off, enum ft_restore_kind kind, uint32_t port, uint32_t node,
 	const struct ft_resume_step *steps, uint32_t n_steps, const char *reason)
 {
-	uint64_t h = XXH3_64bits_withSeed(steps, n_steps * sizeof(*steps),
-					  ((uint64_t)kind << 60) ^ ((uint64_t)port << 32) ^ node ^
-						  (uint64_t)(uintptr_t)reason);
+	uint64_t h = ((uint64_t)kind << 60) ^ ((uint64_t)port << 32) ^ node ^
+		     (uint64_t)(uintptr_t)reason;
 	uint32_t i, m;
 	struct ctx *c;
+
+	/* By content: entry data are copied anew by every compile (MARK ids stay). */
+	for (uint32_t k = 0; k < n_steps; k++)
+		h = XXH3_64bits_withSeed(&steps[k].action, sizeof(steps[k].action),
+					 h ^ data_hash(off, steps[k].action, steps[k].data));
 
 	if (off->n_ctxs * 2 >= off->cindex_size) {
 		uint32_t size = off->cindex_size ? off->cindex_size * 2 : 1024;
@@ -1375,28 +1554,50 @@ ctx_get(struct ft_offload *off, enum ft_restore_kind kind, uint32_t port, uint32
 		c = &off->ctxs[off->cindex[i] - 1];
 		if (c->hash == h && c->r.kind == kind && c->r.port == port &&
 		    c->r.resume.node == node && c->r.resume.n_steps == n_steps &&
-		    c->r.reason == reason &&
-		    memcmp(c->steps, steps, n_steps * sizeof(*steps)) == 0)
-			return off->cindex[i];
-	}
-	if (off->n_ctxs + 1 > off->prof->mark_max) {
-		off->error = -ENOSPC;
-		return 0;
+		    c->r.reason == reason && steps_equal(off, c->steps, steps, n_steps))
+			return c->id;
 	}
 	off->ctxs = grow(off->ctxs, &off->cap_ctxs, off->n_ctxs + 1, sizeof(*c));
 	if (off->ctxs == NULL)
 		goto nomem;
 	c = &off->ctxs[off->n_ctxs];
-	c->steps = NULL;
-	if (n_steps && (c->steps = malloc(n_steps * sizeof(*steps))) == NULL)
-		goto nomem;
-	memcpy(c->steps, steps, n_steps * sizeof(*steps));
+	/* The steps and their data, copied: the context outlives this compile's entries. */
+	{
+		size_t bytes = n_steps * sizeof(*steps);
+		uint8_t *d;
+
+		for (uint32_t k = 0; k < n_steps; k++)
+			if (steps[k].data != NULL)
+				bytes += (size_t)ft_program_action_data_size(off->prog, steps[k].action);
+		c->steps = NULL;
+		if (n_steps && (c->steps = malloc(bytes)) == NULL)
+			goto nomem;
+		memcpy(c->steps, steps, n_steps * sizeof(*steps));
+		d = (uint8_t *)(c->steps + n_steps);
+		for (uint32_t k = 0; k < n_steps; k++) {
+			int size = steps[k].data != NULL
+					   ? ft_program_action_data_size(off->prog, steps[k].action)
+					   : 0;
+
+			if (size > 0) {
+				memcpy(d, steps[k].data, (size_t)size);
+				c->steps[k].data = d;
+				d += size;
+			}
+		}
+		off->bytes += bytes - n_steps * sizeof(*steps);
+	}
 	c->hash = h;
+	if ((c->id = idmap_get(&off->mids, h, 0, 1, off->prof->mark_max + 1)) == 0) {
+		free(c->steps);
+		off->error = -ENOSPC;
+		return 0;
+	}
 	c->r = (struct ft_restore){.kind = kind, .port = port, .reason = reason,
 				   .resume = {.node = node, .steps = c->steps, .n_steps = n_steps}};
 	off->bytes += sizeof(*c) + n_steps * sizeof(*steps);
 	off->cindex[i] = ++off->n_ctxs;
-	return off->n_ctxs;
+	return c->id;
 nomem:
 	off->error = -ENOMEM;
 	return 0;
@@ -1492,14 +1693,24 @@ group_get(struct walk *w, const struct sstate *st)
 	g = &off->groups[off->n_groups];
 	g->hash = h;
 	g->port = w->port;
-	g->id = off->n_groups + 1; /* group 0 is the classifier */
+	/* Group 0 is the classifier; each group entrance (node) has its range. */
+	{
+		uint32_t r = off->range_of_node[st->node == FT_NODE_END ? off->info.n_nodes[FT_CTL_INGRESS]
+									: st->node];
+		uint32_t lo = 1 + r * off->range_size;
+
+		if ((g->id = idmap_get(&off->gids, h, r, lo, lo + off->range_size)) == 0) {
+			off->error = -ENOSPC;
+			return 0;
+		}
+	}
 	if ((g->entry = st_dup(st)) == NULL)
 		goto nomem;
 	g->entry->n_cons = 0;
 	g->entry->n_targets = 0;
 	off->bytes += sizeof(*g) + sizeof(struct sstate);
 	off->gindex[i] = ++off->n_groups;
-	off->work[off->n_work++] = g->id;
+	off->work[off->n_work++] = off->n_groups;
 	return g->id;
 nomem:
 	off->error = -ENOMEM;
@@ -2486,7 +2697,8 @@ compile_once(struct ft_offload *off, struct ft_error *err)
 	int rc;
 
 	reset(off);
-	if ((rc = snapshot(off)) < 0)
+	if ((rc = snapshot(off)) < 0 || (rc = idmap_begin(&off->gids, off->n_ranges)) < 0 ||
+	    (rc = idmap_begin(&off->mids, 1)) < 0)
 		return ft_error_set(err, rc, FT_ERR_PROGRAM, UINT32_MAX, NULL, "out of memory");
 	for (uint32_t p = 0; integrity && p < off->n_ports; p++) {
 		struct walk w = {.off = off, .port = off->ports[p], .ctl = FT_CTL_INGRESS};
@@ -2559,7 +2771,7 @@ compile_once(struct ft_offload *off, struct ft_error *err)
 	}
 	if (off->error != 0)
 		return ft_error_set(err, off->error, FT_ERR_PROGRAM, UINT32_MAX, NULL,
-				    off->error == -ENOSPC ? "restore contexts outgrow MARK"
+				    off->error == -ENOSPC ? "restore contexts outgrow MARK, or groups the NIC"
 							  : "out of memory");
 	return 0;
 }
@@ -2618,6 +2830,25 @@ keep_out(struct ft_offload *off)
 	return kept;
 }
 
+/* A compile that fits: its ids become the previous ones; MARKs are indexed. */
+static int
+compiled(struct ft_offload *off, struct ft_error *err)
+{
+	uint32_t max = 0;
+
+	for (uint32_t i = 0; i < off->n_ctxs; i++)
+		if (off->ctxs[i].id > max)
+			max = off->ctxs[i].id;
+	if ((off->by_id = calloc(max + 1, sizeof(*off->by_id))) == NULL)
+		return ft_error_set(err, -ENOMEM, FT_ERR_PROGRAM, UINT32_MAX, NULL, "out of memory");
+	off->by_id_size = max + 1;
+	for (uint32_t i = 0; i < off->n_ctxs; i++)
+		off->by_id[off->ctxs[i].id] = i + 1;
+	idmap_end(&off->gids);
+	idmap_end(&off->mids);
+	return 0;
+}
+
 int
 ft_offload_compile(struct ft_offload *off, struct ft_error *err)
 {
@@ -2625,11 +2856,24 @@ ft_offload_compile(struct ft_offload *off, struct ft_error *err)
 
 	/* What a full table kept out last time may fit now. */
 	out_drop_full(off);
+	/* The contexts of the rules installed now stay readable until the next compile. */
+	for (uint32_t i = 0; i < off->n_old_ctxs; i++)
+		free(off->old_ctxs[i].steps);
+	free(off->old_ctxs);
+	free(off->old_by_id);
+	off->old_ctxs = off->ctxs;
+	off->n_old_ctxs = off->n_ctxs;
+	off->old_by_id = off->by_id;
+	off->old_by_id_size = off->by_id_size;
+	off->ctxs = NULL;
+	off->n_ctxs = off->cap_ctxs = 0;
+	off->by_id = NULL;
+	off->by_id_size = 0;
 	for (;;) {
 		if ((rc = compile_once(off, err)) < 0)
 			return rc;
 		if (off->n_rules <= off->rules_max)
-			return 0;
+			return compiled(off, err);
 		if ((rc = keep_out(off)) <= 0)
 			return ft_error_set(err, rc < 0 ? -ENOMEM : -ENOSPC, FT_ERR_PROGRAM,
 					    UINT32_MAX, NULL,
@@ -2680,6 +2924,20 @@ ft_offload_create(struct ft_pipeline *pipe, const struct ft_offload_params *para
 		goto nomem;
 	memcpy(off->ports, params->ports, params->n_ports * sizeof(uint32_t));
 	off->n_ports = params->n_ports;
+	/* Group ids: a range per node where a group can start (node 0, the tables, the end). */
+	off->range_of_node = calloc(off->info.n_nodes[FT_CTL_INGRESS] + 1, sizeof(uint32_t));
+	if (off->range_of_node == NULL)
+		goto nomem;
+	for (uint32_t k = 0; k <= off->info.n_nodes[FT_CTL_INGRESS]; k++) {
+		struct ft_node nd = {.kind = FT_NODE_RUN};
+
+		if (k < off->info.n_nodes[FT_CTL_INGRESS])
+			ft_program_node(off->prog, FT_CTL_INGRESS, k, &nd);
+		off->range_of_node[k] = off->n_ranges;
+		if (k == 0 || k == off->info.n_nodes[FT_CTL_INGRESS] || nd.kind == FT_NODE_APPLY)
+			off->n_ranges++;
+	}
+	off->range_size = (off->prof->groups - 1) / off->n_ranges;
 	off->live_words = (off->info.n_metadata + 63) / 64 + 1;
 	if (liveness(off) < 0)
 		goto nomem;
@@ -2706,6 +2964,14 @@ ft_offload_destroy(struct ft_offload *off)
 	free(off->work);
 	free(off->ports);
 	free(off->outs);
+	for (uint32_t i = 0; i < off->n_old_ctxs; i++)
+		free(off->old_ctxs[i].steps);
+	free(off->old_ctxs);
+	free(off->old_by_id);
+	free(off->by_id);
+	free(off->range_of_node);
+	idmap_free(&off->gids);
+	idmap_free(&off->mids);
 	for (int c = 0; c < FT_CTL_COUNT; c++)
 		free(off->live[c]);
 	free(off);
@@ -2889,6 +3155,22 @@ ft_offload_rule(const struct ft_offload *off, uint32_t i, struct ft_flow_buf *ou
 }
 
 int
+ft_offload_rule_key(const struct ft_offload *off, uint32_t i, uint64_t *match, uint64_t *action)
+{
+	const struct crule *r;
+	uint64_t h;
+
+	if (i >= off->n_rules)
+		return -ENOENT;
+	r = &off->rules[i];
+	h = XXH3_64bits_withSeed(r->items, r->n_items * sizeof(r->items[0]),
+				 (uint64_t)r->port << 40 ^ (uint64_t)r->group << 20 ^ r->prio);
+	*match = XXH3_64bits_withSeed(r->bytes, r->n_bytes, h);
+	*action = XXH3_64bits_withSeed(r->acts, r->n_acts * sizeof(r->acts[0]), *match);
+	return 0;
+}
+
+int
 ft_offload_rule_targets(const struct ft_offload *off, uint32_t i,
 			const struct ft_rule_target **targets, uint32_t *n)
 {
@@ -2912,7 +3194,11 @@ ft_offload_rule_drop(const struct ft_offload *off, uint32_t i, uint16_t *reason,
 const struct ft_restore *
 ft_offload_restore(const struct ft_offload *off, uint32_t mark)
 {
-	return mark >= 1 && mark <= off->n_ctxs ? &off->ctxs[mark - 1].r : NULL;
+	if (mark < off->by_id_size && off->by_id[mark] != 0)
+		return &off->ctxs[off->by_id[mark] - 1].r;
+	if (mark < off->old_by_id_size && off->old_by_id[mark] != 0)
+		return &off->old_ctxs[off->old_by_id[mark] - 1].r;
+	return NULL;
 }
 
 int

@@ -22,13 +22,28 @@ struct flow_ix {
 	uint32_t rule;
 };
 
+/* An installed rule. */
+struct inst {
+	struct ft_sim_flow *flow;
+	uint64_t match, action; /* ft_offload_rule_key() */
+	uint32_t group, rule;	/* the compiled rule it is now */
+	uint8_t parity;		/* installed at priority 2 * priority + parity */
+	uint16_t drop, drop_action;
+};
+
 struct ft_twin {
 	struct ft_pipeline *pipe;
 	struct ft_offload *off;
 	struct ft_sim *sim;
-	struct ft_sim_flow **flows; /* by compiled rule */
-	struct flow_ix *byflow;	    /* sorted by flow */
-	uint32_t n_flows, cap_flows;
+	struct inst *flows;	/* by compiled rule */
+	uint32_t n_flows;
+	struct flow_ix *byflow; /* flow -> rule, sorted by flow */
+	uint32_t n_byflow;
+	void (*on_step)(void *arg);
+	void *step_arg;
+	struct ft_twin_sync_stats last; /* of the last sync */
+	struct inst *const *pending;	/* during a sync: the rules installed so far */
+	uint32_t n_pending;
 	struct ft_burst_result sw;	/* the model's part of a burst */
 };
 
@@ -52,6 +67,8 @@ ft_twin_create(struct ft_pipeline *pipe, const struct ft_twin_params *params,
 		return NULL;
 	}
 	t->pipe = pipe;
+	t->on_step = params->on_step;
+	t->step_arg = params->step_arg;
 	sp.vxlan_ports = ft_program_vxlan_ports(prog, &sp.n_vxlan_ports);
 	if ((t->off = ft_offload_create(pipe, &op, err)) == NULL ||
 	    (t->sim = ft_sim_create(params->profile, &sp, err)) == NULL) {
@@ -91,6 +108,12 @@ ft_twin_n_rules(const struct ft_twin *t)
 	return t->n_flows;
 }
 
+void
+ft_twin_last_sync(const struct ft_twin *t, struct ft_twin_sync_stats *out)
+{
+	*out = t->last;
+}
+
 /* --- Counters -------------------------------------------------------------- */
 
 int
@@ -102,7 +125,7 @@ ft_twin_counters_collect(struct ft_twin *t)
 		uint32_t n;
 
 		if (ft_offload_rule_targets(t->off, i, &tg, &n) != 0 || n == 0 ||
-		    ft_sim_flow_query_count(t->sim, t->flows[i], true, &packets, &bytes, NULL) != 0 ||
+		    ft_sim_flow_query_count(t->sim, t->flows[i].flow, true, &packets, &bytes, NULL) != 0 ||
 		    packets == 0)
 			continue;
 		for (uint32_t k = 0; k < n; k++) {
@@ -124,8 +147,9 @@ static void
 uninstall(struct ft_twin *t)
 {
 	for (uint32_t i = 0; i < t->n_flows; i++)
-		ft_sim_flow_destroy(t->sim, t->flows[i], NULL);
+		ft_sim_flow_destroy(t->sim, t->flows[i].flow, NULL);
 	t->n_flows = 0;
+	t->n_byflow = 0;
 }
 
 static int
@@ -137,29 +161,149 @@ byflow_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static void
+step(const struct ft_twin *t)
+{
+	if (t->on_step != NULL)
+		t->on_step(t->step_arg);
+}
+
+/* Installs compiled rule i at its priority doubled, + parity. NULL with *code on refusal. */
+static struct ft_sim_flow *
+create(struct ft_twin *t, struct ft_flow_buf *b, uint32_t i, uint8_t parity, int *code,
+       struct rte_flow_error *fe)
+{
+	struct ft_sim_flow *f;
+
+	ft_offload_rule(t->off, i, b);
+	b->attr.priority = 2 * b->attr.priority + parity;
+	f = ft_sim_flow_create(t->sim, b->port, &b->attr, b->pattern, b->actions, fe);
+	*code = f == NULL ? errno : 0;
+	return f;
+}
+
+static int
+by_group_desc(const void *a, const void *b)
+{
+	const struct inst *x = *(const struct inst *const *)a, *y = *(const struct inst *const *)b;
+
+	return (x->group < y->group) - (x->group > y->group);
+}
+
 /*
- * Installs every compiled rule: -1, or the index of the one the NIC refused
- * (its errno in *code; then none stays).
+ * Replaces the installed rules with the compiled ones, make-before-break:
+ * rules whose match and actions are unchanged stay; the others are
+ * installed first, groups that are jumped to before the groups that jump
+ * (descending ids), a rule that replaces one with the same match at the
+ * other parity of its priority (the old one still wins while both are
+ * there); then the rules that went are removed, jumping groups first. A
+ * refusal removes what this update installed and returns -1 with the rule's
+ * index and errno; the caller then starts from no rules.
  */
 static int64_t
-install(struct ft_twin *t, struct ft_flow_buf *b, struct rte_flow_error *fe, int *code)
+apply(struct ft_twin *t, struct ft_flow_buf *b, int *code, struct rte_flow_error *fe)
 {
-	uint32_t n = ft_offload_n_rules(t->off);
+	uint32_t n = ft_offload_n_rules(t->off), size = 16, n_add = 0, n_del = 0;
+	struct inst *next = calloc(n + 1, sizeof(*next));
+	struct inst **order = calloc(n + t->n_flows + 1, sizeof(*order));
+	uint32_t *ix;
+	bool *kept = calloc(t->n_flows + 1, sizeof(*kept));
+	int64_t bad = -1;
 
-	for (uint32_t i = 0; i < n; i++) {
-		ft_offload_rule(t->off, i, b);
-		t->flows[i] = ft_sim_flow_create(t->sim, b->port, &b->attr, b->pattern, b->actions,
-						 fe);
-		if (t->flows[i] == NULL) {
-			*code = errno;
-			uninstall(t);
-			return i;
-		}
-		t->n_flows = i + 1;
-		t->byflow[i] = (struct flow_ix){.flow = t->flows[i], .rule = i};
+	while (size < 2 * t->n_flows)
+		size *= 2;
+	ix = calloc(size, sizeof(*ix));
+	if (next == NULL || order == NULL || ix == NULL || kept == NULL) {
+		*code = ENOMEM;
+		bad = 0;
+		goto out;
 	}
+	for (uint32_t o = 0; o < t->n_flows; o++) {
+		uint32_t k;
+
+		for (k = (uint32_t)t->flows[o].match & (size - 1); ix[k]; k = (k + 1) & (size - 1))
+			;
+		ix[k] = o + 1;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		struct inst *x = &next[i];
+		const struct inst *old = NULL;
+
+		ft_offload_rule_key(t->off, i, &x->match, &x->action);
+		ft_offload_rule(t->off, i, b);
+		x->group = b->attr.group;
+		x->rule = i;
+		if (ft_offload_rule_drop(t->off, i, &x->drop, &x->drop_action) != 0)
+			x->drop = FT_DROP_NONE;
+		for (uint32_t k = (uint32_t)x->match & (size - 1); ix[k]; k = (k + 1) & (size - 1))
+			if (t->flows[ix[k] - 1].match == x->match && !kept[ix[k] - 1]) {
+				old = &t->flows[ix[k] - 1];
+				break;
+			}
+		if (old != NULL && old->action == x->action) {
+			x->flow = old->flow;
+			x->parity = old->parity;
+			kept[old - t->flows] = true;
+		} else {
+			x->parity = old != NULL ? !old->parity : 0;
+			order[n_add++] = x;
+		}
+	}
+	qsort(order, n_add, sizeof(*order), by_group_desc);
+	t->last.kept = n - n_add;
+	for (uint32_t k = 0; k < n_add; k++) {
+		struct inst *x = order[k];
+
+		x->flow = create(t, b, x->rule, x->parity, code, fe);
+		if (x->flow == NULL && *code == EEXIST) { /* a new match over a going one */
+			x->parity = !x->parity;
+			x->flow = create(t, b, x->rule, x->parity, code, fe);
+		}
+		if (x->flow == NULL) {
+			bad = x->rule;
+			while (k-- > 0)
+				ft_sim_flow_destroy(t->sim, order[k]->flow, NULL);
+			goto out;
+		}
+		t->pending = order;
+		t->n_pending = k + 1;
+		t->last.added++;
+		step(t);
+	}
+	/* The adds stay findable (pending) while the old rules go, after them in 'order'. */
+	for (uint32_t o = 0; o < t->n_flows; o++)
+		if (!kept[o])
+			order[n_add + n_del++] = &t->flows[o];
+	qsort(order + n_add, n_del, sizeof(*order), by_group_desc);
+	for (uint32_t k = n_add + n_del; k-- > n_add;) {
+		ft_sim_flow_destroy(t->sim, order[k]->flow, NULL);
+		t->last.removed++;
+		step(t);
+	}
+	free(t->flows);
+	t->flows = next;
+	t->n_flows = n;
+	next = NULL;
+	/* The index from flows to rules: for hits. */
+	free(t->byflow);
+	t->byflow = malloc((n + 1) * sizeof(*t->byflow));
+	t->n_byflow = 0;
+	if (t->byflow == NULL) {
+		*code = ENOMEM;
+		bad = 0;
+		goto out;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		t->byflow[t->n_byflow++] = (struct flow_ix){.flow = t->flows[i].flow, .rule = i};
 	qsort(t->byflow, n, sizeof(*t->byflow), byflow_cmp);
-	return -1;
+out:
+	t->pending = NULL;
+	t->n_pending = 0;
+	free(next);
+	free(order);
+	free(ix);
+	free(kept);
+	return bad;
 }
 
 /* The entry a refused rule stands for last (its deepest table), or false. */
@@ -190,36 +334,30 @@ ft_twin_sync(struct ft_twin *t, struct ft_error *err)
 		return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, "twin",
 				    "out of memory");
 	ft_twin_counters_collect(t);
+	t->last = (struct ft_twin_sync_stats){0};
 	for (;;) {
 		struct rte_flow_error fe = {0};
-		uint32_t n, table, handle;
+		uint32_t table, handle;
+		bool from_empty;
 		int64_t bad;
 		int code = 0;
 
-		uninstall(t);
-		if ((rc = ft_offload_compile(t->off, err)) != 0)
+		if ((rc = ft_offload_compile(t->off, err)) != 0) {
+			uninstall(t);
 			break;
-		n = ft_offload_n_rules(t->off);
-		if (n > t->cap_flows) {
-			struct ft_sim_flow **f = realloc(t->flows, n * sizeof(*f));
-			struct flow_ix *x = f ? realloc(t->byflow, n * sizeof(*x)) : NULL;
-
-			if (f != NULL)
-				t->flows = f;
-			if (x == NULL) {
-				rc = ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, "twin",
-						  "out of memory");
-				break;
-			}
-			t->byflow = x;
-			t->cap_flows = n;
 		}
-		if ((bad = install(t, b, &fe, &code)) < 0)
+		if ((bad = apply(t, b, &code, &fe)) < 0)
 			break;
 		/*
-		 * No room: the entry goes back to software and the rest is compiled
-		 * again. Any other refusal is the compiler's fault: said as it is.
+		 * Refused: start again from no rules (every packet meets the new
+		 * state in software meanwhile). Old and new rules together may
+		 * not have fit; else, for want of room the entry goes back to
+		 * software; any other refusal is the compiler's fault, said as it is.
 		 */
+		from_empty = t->n_flows == 0;
+		uninstall(t);
+		if (!from_empty && (code == ENOSPC || code == ENOMEM))
+			continue;
 		if ((code != ENOSPC && code != ENOMEM) ||
 		    !refused_entry(t, (uint32_t)bad, &table, &handle) ||
 		    ft_offload_entry_refused(t->off, table, handle) != 0) {
@@ -233,13 +371,19 @@ ft_twin_sync(struct ft_twin *t, struct ft_error *err)
 	return rc;
 }
 
-static uint32_t
-rule_of(const struct ft_twin *t, const struct ft_sim_flow *f)
+static const struct inst *
+inst_of(const struct ft_twin *t, const struct ft_sim_flow *f)
 {
 	struct flow_ix key = {.flow = f};
-	const struct flow_ix *x = bsearch(&key, t->byflow, t->n_flows, sizeof(key), byflow_cmp);
+	const struct flow_ix *x =
+		bsearch(&key, t->byflow, t->n_byflow, sizeof(key), byflow_cmp);
 
-	return x ? x->rule : UINT32_MAX;
+	if (x != NULL)
+		return &t->flows[x->rule];
+	for (uint32_t k = 0; k < t->n_pending; k++) /* installed by the sync under way */
+		if (t->pending[k]->flow == f)
+			return t->pending[k];
+	return NULL;
 }
 
 /* --- Packets --------------------------------------------------------------- */
@@ -276,7 +420,7 @@ ft_twin_run(struct ft_twin *t, struct ft_worker *w, struct ft_pkt *const *pkts, 
 		struct ft_pkt *p = pkts[i];
 		struct ft_sim_result sr;
 		const struct ft_restore *r;
-		uint16_t reason, action;
+		const struct inst *last = NULL;
 
 		memset(tp, 0, sizeof(*tp));
 		br->drop[i] = FT_DROP_NONE;
@@ -286,16 +430,16 @@ ft_twin_run(struct ft_twin *t, struct ft_worker *w, struct ft_pkt *const *pkts, 
 		if ((rc = ft_sim_rx(t->sim, p, &sr)) != 0)
 			return rc;
 		tp->undefined = sr.undefined;
-		for (uint32_t k = 0; k < sr.n_hits && k < FT_TWIN_HITS_MAX; k++)
-			tp->hits[tp->n_hits++] = rule_of(t, sr.hits[k]);
+		for (uint32_t k = 0; k < sr.n_hits && k < FT_TWIN_HITS_MAX; k++) {
+			last = inst_of(t, sr.hits[k]);
+			tp->hits[tp->n_hits++] = last != NULL ? last->rule : UINT32_MAX;
+		}
 		switch (sr.fate) {
 		case FT_SIM_DROP:
 			tp->path = FT_TWIN_NIC;
-			if (tp->n_hits > 0 &&
-			    ft_offload_rule_drop(t->off, tp->hits[tp->n_hits - 1], &reason,
-						 &action) == 0) {
-				br->drop[i] = reason;
-				br->drop_action[i] = action;
+			if (last != NULL && last->drop != FT_DROP_NONE) {
+				br->drop[i] = last->drop;
+				br->drop_action[i] = last->drop_action;
 			} else {
 				br->drop[i] = sr.drop;
 			}

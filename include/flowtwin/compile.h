@@ -102,6 +102,17 @@ struct ft_flow_buf {
 /* Fills 'out' with rule 'i' (0 .. ft_offload_n_rules() - 1): 0 or -ENOENT. */
 int ft_offload_rule(const struct ft_offload *off, uint32_t i, struct ft_flow_buf *out);
 
+/*
+ * Rule i's identity: 'match' hashes its port, group, priority and pattern,
+ * 'action' those and its actions. Group and MARK ids stay the same from one
+ * compile to the next for what did not change, so an installer that keeps
+ * the rules whose both hashes it already has, and replaces those whose match
+ * it has with other actions, changes only what the entries changed. 0 or
+ * -ENOENT.
+ */
+int ft_offload_rule_key(const struct ft_offload *off, uint32_t i, uint64_t *match,
+			uint64_t *action);
+
 enum ft_target_kind { FT_TARGET_ENTRY, FT_TARGET_COUNTER };
 
 /* One thing a rule's COUNT stands for: its packets and bytes count there too. */

@@ -11,8 +11,13 @@
  * `--offload sim` backend run.
  *
  * A 'struct ft_twin' owns a compiled state (compile.h) and a software NIC.
- * ft_twin_sync() recompiles the pipeline's current entries and installs the
- * rules, after reading the counters of the rules it removes. When the NIC
+ * ft_twin_sync() recompiles the pipeline's current entries and changes the
+ * installed rules to the new ones, make-before-break: rules that did not
+ * change stay; new and changed ones are installed first (a changed one at
+ * the other of its two priority slots, so that the old one wins until it
+ * goes), the groups jumped to before the rules that jump; then the rules
+ * that went are removed. NIC priorities are therefore twice the compiled
+ * ones (+ 1). Counters are read first. When the NIC
  * refuses a rule that stands for an entry, that entry is kept out of the
  * NIC (ft_offload_entry_refused()) and the rules are compiled and installed
  * again; when it refuses another rule (a classifier or a catch-all), no
@@ -60,6 +65,10 @@ struct ft_twin_params {
 	bool strict;	    /* the sim refuses overlapping rules of equal priority */
 	uint32_t refuse_one_in; /* failure injection in the sim (sim.h); 0: none */
 	uint64_t refuse_seed;
+	/* Called after each rule a sync installs or removes (tests check there
+	 * that every packet meets the old state or the new one); NULL: none. */
+	void (*on_step)(void *arg);
+	void *step_arg;
 };
 
 /*
@@ -86,6 +95,12 @@ struct ft_sim *ft_twin_sim(const struct ft_twin *t);
 
 /* Rules installed. */
 uint32_t ft_twin_n_rules(const struct ft_twin *t);
+
+/* What the last ft_twin_sync() did to the NIC's rules. */
+struct ft_twin_sync_stats {
+	uint32_t kept, added, removed;
+};
+void ft_twin_last_sync(const struct ft_twin *t, struct ft_twin_sync_stats *out);
 
 enum ft_twin_path {
 	FT_TWIN_NIC,	  /* the NIC finished it: sent on a port, or dropped */

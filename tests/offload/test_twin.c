@@ -794,10 +794,163 @@ test_vtep_random(void **state)
 		    seed + n_prof + 1, n / 2);
 }
 
+/* --- Make-before-break ------------------------------------------------------ */
+
+/*
+ * One entry change at a time, on a twin whose NIC runs a fixed set of
+ * packets after every rule it installs or removes during the sync: each
+ * packet must meet the old state or the new one, never a mix or a gap; and
+ * the sync changes only the rules the entry needs.
+ */
+struct mbb {
+	struct side old, now; /* the model before and after the change */
+	struct run *r;	      /* r->b: the twin's pipeline, already changed */
+	struct pkt_spec *pkts;
+	uint32_t n_pkts, steps, checks;
+	const char *change;
+};
+
+static void
+mbb_step(void *arg)
+{
+	struct mbb *m = arg;
+
+	m->steps++;
+	for (uint32_t i = 0; i < m->n_pkts; i++) {
+		struct ft_pkt *po = pkt_of(&m->old, &m->pkts[i]), *pn = pkt_of(&m->now, &m->pkts[i]);
+		struct ft_pkt *pb = pkt_of(&m->r->b, &m->pkts[i]);
+		static struct ft_burst_result ro, rn;
+		static struct ft_twin_result rb;
+
+		assert_true(ft_worker_run(m->old.w, &po, 1, &ro) >= 0);
+		assert_true(ft_worker_run(m->now.w, &pn, 1, &rn) >= 0);
+		assert_true(ft_twin_run(m->r->twin, m->r->b.w, &pb, 1, &rb) >= 0);
+		if (ft_twin_diff(&ro, &rb, 0) != NULL && ft_twin_diff(&rn, &rb, 0) != NULL) {
+			fprintf(stderr, "after '%s', step %u: packet on port %u meets neither state "
+					"(vs old: %s; vs new: %s; drops: old %s/%u, new %s/%u, twin "
+					"%s/%u, path %d, hits %u): ",
+				m->change, m->steps, m->pkts[i].port, ft_twin_diff(&ro, &rb, 0),
+				ft_twin_diff(&rn, &rb, 0), ft_drop_name(ro.drop[0]), ro.drop_action[0],
+				ft_drop_name(rn.drop[0]), rn.drop_action[0],
+				ft_drop_name(rb.burst.drop[0]), rb.burst.drop_action[0],
+				(int)rb.pkt[0].path, rb.pkt[0].n_hits);
+			hex(m->pkts[i].b, m->pkts[i].len);
+			fail();
+		}
+		m->checks++;
+		for (uint32_t k = 0; k < ro.n_tx; k++)
+			m->old.pool.free(m->old.pool.arg, ro.tx[k].pkt);
+		if (!ro.used[0])
+			m->old.pool.free(m->old.pool.arg, po);
+		for (uint32_t k = 0; k < rn.n_tx; k++)
+			m->now.pool.free(m->now.pool.arg, rn.tx[k].pkt);
+		if (!rn.used[0])
+			m->now.pool.free(m->now.pool.arg, pn);
+		for (uint32_t k = 0; k < rb.burst.n_tx; k++)
+			m->r->b.pool.free(m->r->b.pool.arg, rb.burst.tx[k].pkt);
+		if (!rb.burst.used[0])
+			m->r->b.pool.free(m->r->b.pool.arg, pb);
+	}
+}
+
+static void
+test_make_before_break(void **state)
+{
+	static const char *const base[] = {
+		"vtep set local-ip 10.0.0.1 learning off",
+		"fdb add 02:00:00:00:00:0a vni 100 port 2",
+		"fdb add 02:00:00:00:00:0b vni 100 dst 10.0.0.2",
+		"fdb add 02:00:00:00:00:0c vni 200 port 4",
+		"fdb add 02:00:00:00:00:0e vni 100 port 3",
+	};
+	static const char *const changes[] = {
+		"fdb add 02:00:00:00:00:0d vni 100 port 3",
+		"fdb del 02:00:00:00:00:0a vni 100",
+		"fdb add 02:00:00:00:00:0a vni 100 port 3",
+		"fdb add 02:00:00:00:00:0f vni 200 port 4",
+		"fdb del 02:00:00:00:00:0e vni 100",
+		"fdb append 00:00:00:00:00:00 vni 100 dst 10.0.0.3",
+		"neigh add 192.168.0.3 lladdr 02:00:00:00:00:0a vni 100",
+		"vtep set local-ip 10.0.0.1 proxy on",
+		"fdb del 02:00:00:00:00:0c vni 200",
+	};
+	static struct pkt_spec pkts[300];
+	const char *profiles[] = {"sim", "bf2", "cx6dx"};
+	uint32_t added_one = 0;
+
+	(void)state;
+	for (uint32_t p = 0; p < 3; p++) {
+		struct nic nic = {.prof = ft_nic_profile_find(profiles[p])};
+		struct mbb m = {.pkts = pkts, .n_pkts = 300};
+		struct run r;
+
+		rng_state = 77 + p;
+		for (uint32_t i = 0; i < m.n_pkts; i++)
+			rand_packet(&pkts[i]);
+		run_init(&r, &nic);
+		m.r = &r;
+		side_init(&m.old);
+		side_init(&m.now);
+		for (size_t i = 0; i < sizeof(setup_lines) / sizeof(setup_lines[0]); i++) {
+			ft_ctl_exec(m.old.ctl, setup_lines[i], discard, NULL, NULL);
+			ft_ctl_exec(m.now.ctl, setup_lines[i], discard, NULL, NULL);
+		}
+		for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++) {
+			apply(&r, base[i], false);
+			assert_int_equal(ft_ctl_exec(m.old.ctl, base[i], discard, NULL, NULL), 0);
+			assert_int_equal(ft_ctl_exec(m.now.ctl, base[i], discard, NULL, NULL), 0);
+		}
+		sync_twin(&r);
+		ft_twin_destroy(r.twin);
+		{
+			struct ft_twin_params tp = {.profile = nic.prof, .ports = ports,
+						    .n_ports = sizeof(ports) / sizeof(ports[0]),
+						    .strict = true, .on_step = mbb_step,
+						    .step_arg = &m};
+			struct ft_error err = {0};
+
+			r.twin = ft_twin_create(r.b.pipe, &tp, &err);
+			assert_non_null(r.twin);
+			/* The first sync installs everything: nothing to compare yet. */
+			m.n_pkts = 0;
+			sync_twin(&r);
+			m.n_pkts = 300;
+		}
+		for (size_t c = 0; c < sizeof(changes) / sizeof(changes[0]); c++) {
+			struct ft_twin_sync_stats st;
+			uint32_t before = ft_twin_n_rules(r.twin);
+
+			m.change = changes[c];
+			apply(&r, changes[c], false);
+			assert_int_equal(ft_ctl_exec(m.now.ctl, changes[c], discard, NULL, NULL), 0);
+			sync_twin(&r);
+			ft_twin_last_sync(r.twin, &st);
+			assert_int_equal(st.kept + st.added, ft_twin_n_rules(r.twin));
+			assert_int_equal(st.kept + st.removed, before);
+			/* A new local MAC: rules added in the FDB's groups only, none removed. */
+			if (c == 0) {
+				assert_int_equal(st.removed, 0);
+				assert_true(st.added > 0 && st.added * 10 < st.kept);
+				added_one = st.added;
+			}
+			assert_int_equal(ft_ctl_exec(m.old.ctl, changes[c], discard, NULL, NULL), 0);
+		}
+		print_message("%-6s make-before-break: %zu changes, %u steps, %u packets checked; "
+			      "a new FDB entry: %u rules added\n",
+			      profiles[p], sizeof(changes) / sizeof(changes[0]), m.steps, m.checks,
+			      added_one);
+		assert_true(m.checks > 0);
+		side_fini(&m.old);
+		side_fini(&m.now);
+		run_fini(&r);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_make_before_break),
 		cmocka_unit_test(test_vtep_random),
 	};
 
