@@ -630,7 +630,7 @@ static int
 entry_by_handle(const struct ft_ctl *ctl, const struct table *t, const char *text, struct snaps *ss,
                 struct ft_error *err)
 {
-	uint32_t handle;
+	uint32_t handle = 0;
 	int rc;
 
 	if ((rc = parse_u32(text, 32, "handle", FT_ERR_ENTRY, &handle, err)) < 0)

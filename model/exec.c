@@ -34,6 +34,8 @@
 
 /* --- Values --------------------------------------------------------------- */
 
+#define CSUM_SMALL_SEGS 4 /* csum_small(): runs of a checksum list it takes */
+
 static inline uint64_t
 be_load(const uint8_t *p, unsigned int n)
 {
@@ -306,6 +308,22 @@ csum16(const uint8_t *p, uint32_t n)
 	return (uint16_t)~sum;
 }
 
+/* The checksum from a host-order sum of 32-bit lanes: the end of csum_even(), csum_small(). */
+static inline uint16_t
+csum_fold(uint64_t sum)
+{
+	/* Below 2^33, then 0x2fffe, 0x10001, 0xffff at most: three folds, no loop. */
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return __builtin_bswap16((uint16_t)~sum);
+#else
+	return (uint16_t)~sum;
+#endif
+}
+
 /*
  * The ones' complement checksum of a list that is runs of whole bytes,
  * summed where the bytes are; a run of odd length shifts the byte lanes of
@@ -385,17 +403,44 @@ csum_even(const struct pstate *ps, const struct insn *in)
 			sum += v2;
 		}
 	}
-	/* Below 2^33, then 0x2fffe, 0x10001, 0xffff at most: three folds, no loop. */
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return __builtin_bswap16((uint16_t)~sum);
-#else
-	return (uint16_t)~sum;
-#endif
+	return csum_fold(sum);
 }
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/*
+ * What csum_even() adds for a run of n bytes, n even and at most 16, in at
+ * most two loads and no loop: the second load, of the run's last 8 bytes, is
+ * shifted right past the bytes the first one had, which leaves every byte in
+ * the lane csum_even() gives it, so the sum is the same integer.
+ */
+static inline uint64_t
+sum_run16(const uint8_t *p, uint32_t n)
+{
+	uint64_t a, b = 0, sum = 0;
+	uint32_t v4, j = 0;
+	uint16_t v2;
+
+	if (n >= 8) {
+		memcpy(&a, p, 8);
+		if (n > 8) {
+			memcpy(&b, p + n - 8, 8);
+			b >>= (16 - n) * 8;
+		}
+		return (a & 0xffffffff) + (a >> 32) + (b & 0xffffffff) + (b >> 32);
+	}
+	if (n >= 4) {
+		memcpy(&v4, p, 4);
+		sum += v4;
+		j = 4;
+	}
+	if (j < n) {
+		memcpy(&v2, p + j, 2);
+		sum += v2;
+	}
+	return sum;
+}
+
+#endif
 
 /* --- Hashes ---------------------------------------------------------------- */
 
@@ -851,6 +896,45 @@ valid_scratch(const struct actx *ax, uint32_t n, const struct insn *in, const ui
 	}
 }
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/*
+ * I_CSUM into a whole 16-bit field of a list of 'ns' runs, each of even
+ * length and at most 16 bytes (an IPv4 header around its checksum): their
+ * places held in locals across the burst, as in valid_scratch().
+ */
+static inline __attribute__((always_inline)) void
+csum_small(const struct actx *ax, uint32_t n, const struct insn *in, const uint32_t ns)
+{
+	uint8_t h[CSUM_SMALL_SEGS];
+	uint16_t off[CSUM_SMALL_SEGS], len[CSUM_SMALL_SEGS];
+	const uint8_t dh = in->dst.hdr;
+	const uint16_t doff = in->dst.off;
+
+#pragma GCC unroll 4
+	for (uint32_t j = 0; j < ns; j++) {
+		h[j] = in->segs[j].hdr;
+		off[j] = in->segs[j].off;
+		len[j] = in->segs[j].len;
+	}
+	for (uint32_t k = 0; k < n; k++) {
+		const struct pstate *ps = ax[k].ps;
+		uint8_t *d = ps->hdr[dh];
+		uint64_t sum = 0;
+
+		if (d == NULL)
+			continue;
+#pragma GCC unroll 4
+		for (uint32_t j = 0; j < ns; j++) {
+			const uint8_t *p = ps->hdr[h[j]];
+
+			if (p != NULL)
+				sum += sum_run16(p + off[j], len[j]);
+		}
+		be_store(d + doff, 2, csum_fold(sum));
+	}
+}
+#endif
+
 /*
  * Runs one action for the n packets of 'ax' (all with the same action): the
  * instruction list is walked once, each instruction applied to every packet
@@ -959,6 +1043,19 @@ run_action(struct ft_worker *w, const struct actx *ax, uint32_t n)
 				/* loc_write() of a whole 16-bit field, its operands hoisted. */
 				const uint8_t dh = in->dst.hdr;
 				const uint16_t doff = in->dst.off;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+				bool small = in->n_segs <= CSUM_SMALL_SEGS;
+
+				for (uint32_t j = 0; small && j < in->n_segs; j++)
+					small = in->segs[j].len <= 16;
+				switch (small ? in->n_segs : 0) {
+				case 1: csum_small(ax, n, in, 1); continue;
+				case 2: csum_small(ax, n, in, 2); continue;
+				case 3: csum_small(ax, n, in, 3); continue;
+				case 4: csum_small(ax, n, in, 4); continue;
+				default: break;
+				}
+#endif
 
 				for (uint32_t k = 0; k < n; k++) {
 					uint8_t *d = ax[k].ps->hdr[dh];
@@ -1046,6 +1143,7 @@ apply_table(struct burst *bu, const struct ft_node *nd, struct pstate **sel, con
 	const uint8_t *kp[FT_BURST_MAX];
 	uint32_t idx[FT_BURST_MAX];
 
+	kp[0] = NULL; /* m >= 1; gcc -O3 cannot tell */
 	if (t->n_keys == 1 && t->keys[0].loc.aligned && t->keys[0].loc.kind != LOC_STD) {
 		/* One whole-byte field (an address, say): key_build() with its operands hoisted. */
 		const struct ckey *ck = &t->keys[0];
@@ -1072,9 +1170,10 @@ apply_table(struct burst *bu, const struct ft_node *nd, struct pstate **sel, con
 		for (uint32_t i = 0; i < m; i++)
 			idx[i] = MT_MISS;
 	/*
-	 * The lookup brought each entry's first line in; fetch the rest of its
-	 * action data and its counters for the whole burst before running the
-	 * actions, so that the misses overlap.
+	 * The lookup brought each entry in (an exact table's whole slot, a
+	 * wildcard table's first line); fetch the rest of its action data and
+	 * its counters for the whole burst before running the actions, so that
+	 * the misses overlap.
 	 */
 	for (uint32_t i = 0; i < m; i++) {
 		if (idx[i] == MT_MISS)
@@ -1082,7 +1181,7 @@ apply_table(struct burst *bu, const struct ft_node *nd, struct pstate **sel, con
 		__builtin_prefetch(slot_ptr(t, idx[i]) + t->data_off + 32);
 		__builtin_prefetch(&w->bank.entry[nd->table][slot_handle(t, idx[i])], 1);
 	}
-	/* Count, trace, and group the packets by the action they run. */
+	/* Trace, and group the packets by the action they run. */
 	struct actx ax[FT_BURST_MAX];
 	uint8_t hit[FT_BURST_MAX];
 	uint32_t hits = 0, mixed = 0;
@@ -1115,14 +1214,7 @@ apply_table(struct burst *bu, const struct ft_node *nd, struct pstate **sel, con
 			.key = keys[i],
 			.data = slot + data_off,
 		};
-		if (hit[i]) {
-			uint32_t h = slot_handle(t, s);
-
-			hits++;
-			count_add(&cells[h], ps->pkt->len);
-			if (last_hit)
-				atomic_store_explicit(&last_hit[h], now, memory_order_relaxed);
-		}
+		hits += hit[i];
 		if (unlikely(tracing)) {
 			uint32_t ds = w->pipe->actions[ax[i].action].data_size;
 
@@ -1158,6 +1250,20 @@ apply_table(struct burst *bu, const struct ft_node *nd, struct pstate **sel, con
 				}
 			run_action(w, grp, g);
 		}
+	}
+	/*
+	 * The entries' counters are written after the actions, not before: their
+	 * lines, prefetched above, have the actions' time to come in.
+	 */
+	for (uint32_t i = 0; i < m; i++) {
+		uint32_t h;
+
+		if (!hit[i])
+			continue;
+		h = slot_handle(t, idx[i]);
+		count_add(&cells[h], sel[i]->pkt->len);
+		if (last_hit)
+			atomic_store_explicit(&last_hit[h], now, memory_order_relaxed);
 	}
 	if (!by_hit)
 		for (uint32_t i = 0; i < m; i++)

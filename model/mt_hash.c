@@ -25,8 +25,9 @@
  * Lookup of a burst runs in three passes so that memory latency overlaps:
  * hash every key and prefetch its bucket; compare the key's signature with
  * the bucket's ten at once (SSE2) and prefetch the first candidate's entry
- * slot; compare full keys, falling through to the next candidate on a
- * signature collision and down the chain when the bucket has an overflow.
+ * slot, its first and last line; compare full keys, falling through to the
+ * next candidate on a signature collision and down the chain when the bucket
+ * has an overflow.
  *
  * Changes are deterministic: insert takes the first free slot of the chain's
  * last bucket (or a new overflow bucket from the head of the free list);
@@ -348,7 +349,10 @@ hash_find(const struct mt *t, const uint8_t *key, const uint8_t *mask, uint32_t 
 
 /*
  * Three passes over the burst: hash and prefetch the bucket; match the
- * signatures and prefetch the first candidate's key; compare keys.
+ * signatures and prefetch the first candidate's slot; compare keys. The
+ * slot's first and last line, not only its key's: the caller reads the
+ * entry's action data next, and a slot of key and data often spans two lines
+ * (up to 72 bytes, a slot never spans more; longer ones lose the middle).
  */
 static inline __attribute__((always_inline)) void
 lookup_burst(const struct hash *h, const uint8_t *const *keys, uint32_t n, uint32_t *out,
@@ -368,8 +372,13 @@ lookup_burst(const struct hash *h, const uint8_t *const *keys, uint32_t n, uint3
 		const struct bucket *b = &h->b[bkt[i]];
 
 		match[i] = sig_match(b, sig[i]);
-		if (match[i])
-			__builtin_prefetch(entry_key(h, b->idx[__builtin_ctz(match[i])]));
+		if (match[i]) {
+			const uint8_t *slot =
+			        mt_slot(&h->slots, b->idx[__builtin_ctz(match[i])], 0);
+
+			__builtin_prefetch(slot);
+			__builtin_prefetch(slot + h->slots.stride - 1);
+		}
 	}
 	for (uint32_t i = 0; i < n; i++)
 		out[i] = probe(h, &h->b[bkt[i]], match[i], sig[i], keys[i], ks);

@@ -90,7 +90,8 @@ slot_set(struct bed *b, uint32_t idx, const uint8_t *key, const uint8_t *mask, u
 {
 	memcpy(slot_key(b, idx), key, b->key_size);
 	if (b->kind == MT_WILDCARD) {
-		memcpy(slot_mask(b, idx), mask, b->key_size);
+		if (mask != NULL)
+			memcpy(slot_mask(b, idx), mask, b->key_size);
 		memcpy(b->mem + (size_t)idx * b->slots.stride + b->slots.prio_off, &prio, 4);
 	}
 }
