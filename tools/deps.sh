@@ -4,11 +4,12 @@
 # demo, if any is missing. Needs root (or sudo) only when something is missing.
 set -eu
 
-# What the build, the tests and the benchmarks use (dpdk-dev: dpdk-testpmd,
-# the rule-syntax oracle); the dataplane tests will add iproute2 and tshark.
+# What the build, the tests, the demo and the benchmarks use (dpdk-dev:
+# dpdk-testpmd, the rule-syntax oracle; iproute2 ethtool iputils-ping tcpdump:
+# the end-to-end tests and the demo in network namespaces).
 PKGS="build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
  libjansson-dev libxxhash-dev libcmocka-dev libpcap-dev libdpdk-dev
- valgrind bc python3 python3-scapy dpdk-dev"
+ valgrind bc python3 python3-scapy dpdk-dev iproute2 ethtool iputils-ping tcpdump"
 
 missing=""
 for p in $PKGS; do

@@ -34,6 +34,9 @@ struct ft_dpdk_worker {
 	struct ft_worker *w;
 	ft_dpdk_resume_fn resume;
 	void *resume_arg;
+	ft_dpdk_run_fn run;
+	void *run_arg;
+	struct rte_mempool *copy_pool;
 	uint16_t tx_queue;
 	uint16_t burst;
 
@@ -85,6 +88,9 @@ ft_dpdk_worker_create(const struct ft_dpdk_worker_params *params, struct ft_erro
 	}
 	dw->resume = params->resume;
 	dw->resume_arg = params->resume_arg;
+	dw->run = params->run;
+	dw->run_arg = params->run_arg;
+	dw->copy_pool = params->copy_pool;
 	dw->tx_queue = params->tx_queue;
 	dw->burst = params->burst ? params->burst : FT_BURST_MAX;
 	for (uint32_t i = 0; i < FT_BURST_MAX; i++)
@@ -112,10 +118,8 @@ ft_dpdk_worker_model(struct ft_dpdk_worker *dw)
  * frees what cannot be sent. Each tx[] entry's pkt is NULL afterwards.
  */
 static void
-send_all(struct ft_dpdk_worker *dw, uint16_t rx_port)
+send_all(struct ft_dpdk_worker *dw, struct ft_burst_result *res, uint16_t rx_port)
 {
-	struct ft_burst_result *res = &dw->res;
-
 	for (uint32_t j = 0; j < res->n_tx; j++) {
 		uint32_t port = res->tx[j].port;
 		uint16_t k = 0, sent;
@@ -178,19 +182,34 @@ ft_dpdk_poll(struct ft_dpdk_worker *dw, uint16_t port, uint16_t queue,
 		rc = ft_dpdk_pkt_from_mbuf(p, dw->rx[i]);
 		p->in_port = port;
 		dw->resumes[i] = NULL;
-		if (dw->resume != NULL && rc == 0) {
+		if (dw->run == NULL && dw->resume != NULL && rc == 0) {
 			dw->resumes[i] = dw->resume(dw->resume_arg, p);
 			resumes |= dw->resumes[i] != NULL;
 		}
 	}
-	if (resumes)
+	if (dw->run != NULL) {
+		struct ft_burst_result *own = NULL;
+
+		rc = dw->run(dw->run_arg, dw->w, dw->pkt_ptrs, n, &own);
+		if (rc >= 0 && own == NULL)
+			rc = -EINVAL;
+		if (rc >= 0) {
+			res = own;
+			if (result != NULL)
+				*result = res;
+		}
+	} else if (resumes) {
 		rc = ft_worker_run_resume(dw->w, dw->pkt_ptrs, dw->resumes, n, res);
-	else
+	} else {
 		rc = ft_worker_run(dw->w, dw->pkt_ptrs, n, res);
+	}
 	if (rc < 0) {
-		/* Nothing ran: the resume contexts are wrong, a bug of whoever made them. */
-		DPDK_LOG(ERR, "port %u queue %u: the model refused the burst's resume contexts",
-		         port, queue);
+		/*
+		 * Nothing ran: the resume contexts are wrong, a bug of whoever made them, or
+		 * the run function failed (it sent nothing).
+		 */
+		DPDK_LOG(ERR, "port %u queue %u: the burst was refused (%s)", port, queue,
+		         dw->run != NULL ? "run function" : "resume contexts");
 		rte_pktmbuf_free_bulk(dw->rx, n);
 		count(&st->bad_resume, n);
 		res->n_tx = 0;
@@ -198,7 +217,7 @@ ft_dpdk_poll(struct ft_dpdk_worker *dw, uint16_t port, uint16_t queue,
 		return rc;
 	}
 
-	send_all(dw, port);
+	send_all(dw, res, port);
 	for (uint16_t i = 0; i < n; i++) {
 		if (res->used[i])
 			continue;
@@ -207,6 +226,33 @@ ft_dpdk_poll(struct ft_dpdk_worker *dw, uint16_t port, uint16_t queue,
 		rte_pktmbuf_free(dw->rx[i]);
 	}
 	return n;
+}
+
+int
+ft_dpdk_send(struct ft_dpdk_worker *dw, uint16_t port, const void *frame, uint16_t len)
+{
+	struct rte_mbuf *m;
+	char *data;
+
+	if (port >= RTE_MAX_ETHPORTS || !rte_eth_dev_is_valid_port(port))
+		return -ENODEV;
+	if (len == 0)
+		return -EINVAL;
+	if (dw->copy_pool == NULL || (m = rte_pktmbuf_alloc(dw->copy_pool)) == NULL)
+		return -ENOBUFS;
+	data = rte_pktmbuf_append(m, len);
+	if (data == NULL) {
+		rte_pktmbuf_free(m);
+		return -EINVAL;
+	}
+	memcpy(data, frame, len);
+	if (rte_eth_tx_burst(port, dw->tx_queue, &m, 1) != 1) {
+		rte_pktmbuf_free(m);
+		count(&dw->stats[port].tx_full, 1);
+		return -EAGAIN;
+	}
+	count(&dw->stats[port].tx, 1);
+	return 0;
 }
 
 int

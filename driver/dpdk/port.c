@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -137,6 +138,22 @@ ft_dpdk_port_open(uint16_t port_id, const struct ft_dpdk_port_params *params, st
 stop_port:
 	rte_eth_dev_stop(port_id);
 	return rc;
+}
+
+int
+ft_dpdk_port_mac(uint16_t port_id, uint8_t mac[6], struct ft_error *err)
+{
+	struct rte_ether_addr addr;
+	int rc;
+
+	if (!rte_eth_dev_is_valid_port(port_id))
+		return ft_error_set(err, -ENODEV, FT_ERR_RESOURCE, port_id, NULL,
+		                    "no ethdev port %u", port_id);
+	rc = rte_eth_macaddr_get(port_id, &addr);
+	if (rc != 0)
+		return dpdk_error(err, rc, port_id, "rte_eth_macaddr_get");
+	memcpy(mac, addr.addr_bytes, RTE_ETHER_ADDR_LEN);
+	return 0;
 }
 
 int

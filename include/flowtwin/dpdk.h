@@ -150,6 +150,11 @@ int ft_dpdk_port_open(uint16_t port_id, const struct ft_dpdk_port_params *params
                       struct ft_error *err);
 
 /*
+ * The port's MAC address into 'mac' (6 bytes): 0, -ENODEV, or the PMD's error.
+ */
+int ft_dpdk_port_mac(uint16_t port_id, uint8_t mac[6], struct ft_error *err);
+
+/*
  * Stops the port: rx and tx stop, and the rte_flow rules installed on it are
  * gone (DESIGN.md: re-install them after every start). ft_dpdk_port_open()
  * starts it again. No worker may poll it meanwhile.
@@ -173,6 +178,21 @@ int ft_dpdk_port_close(uint16_t port_id, struct ft_error *err);
  */
 typedef const struct ft_resume *(*ft_dpdk_resume_fn)(void *arg, const struct ft_pkt *pkt);
 
+/*
+ * Runs a burst in place of the model: the application's own path for the
+ * burst's packets (the software NIC then the model, ft_twin_run() in
+ * twin.h), called on the worker's thread with the worker's model worker
+ * 'w' and the burst's 'n' packets (in_port set, the NIC's MARK read;
+ * multi-segment ones included, with nb_segs > 1). It must leave the
+ * packets and a 'struct ft_burst_result' as ft_worker_run() does, point
+ * '*res' at that result (valid until ft_dpdk_poll() returns; the worker
+ * sends its tx[] and frees the rest), and return n_tx, or a negative
+ * errno when nothing was sent: the burst is then freed and counted in
+ * 'bad_resume'. The packets are borrowed for the call.
+ */
+typedef int (*ft_dpdk_run_fn)(void *arg, struct ft_worker *w, struct ft_pkt *const *pkts,
+                              uint16_t n, struct ft_burst_result **res);
+
 struct ft_dpdk_worker_params {
 	struct ft_pipeline *pipe;      /* borrowed; outlives the worker */
 	struct rte_mempool *copy_pool; /* copies (replication, mirroring), borrowed;
@@ -181,6 +201,9 @@ struct ft_dpdk_worker_params {
 	uint16_t burst;                /* rx burst, 1 .. FT_BURST_MAX; 0: FT_BURST_MAX */
 	ft_dpdk_resume_fn resume;      /* NULL: every packet runs from the start */
 	void *resume_arg;
+	/* NULL: the model runs the bursts; else 'run' does ('resume' is then unused). */
+	ft_dpdk_run_fn run;
+	void *run_arg;
 };
 
 /*
@@ -194,7 +217,8 @@ struct ft_dpdk_port_stats {
 	uint64_t tx_full;             /* packets (copies included) the tx queue had no room for:
 	                               * freed, not retried */
 	uint64_t bad_resume;          /* bursts' packets dropped because ft_worker_run_resume()
-	                               * refused the resume contexts (-EINVAL) */
+	                               * refused the resume contexts (-EINVAL), or the run
+	                               * function failed */
 	uint64_t drop[FT_DROP_COUNT]; /* input packets of which nothing was sent, by reason (see
 	                               * struct ft_burst_result), and FT_DROP_BAD_PORT for each
 	                               * packet or copy output to a port that is not an ethdev
@@ -242,6 +266,17 @@ struct ft_worker *ft_dpdk_worker_model(struct ft_dpdk_worker *dw);
  */
 int ft_dpdk_poll(struct ft_dpdk_worker *dw, uint16_t port, uint16_t queue,
                  const struct ft_burst_result **result);
+
+/*
+ * Sends 'len' bytes of 'frame' on 'port' (a packet the application made: an
+ * ARP request), copied into an mbuf of the worker's copy pool, on the
+ * worker's tx queue. The worker's thread only, between ft_dpdk_poll()
+ * calls. Counted in the port's 'tx' (or 'tx_full'). Returns 0, -EINVAL
+ * (len 0 or more than an mbuf holds), -ENODEV (no such port), -ENOBUFS (no
+ * copy pool, or it is empty), or -EAGAIN when the tx queue was full (the
+ * mbuf is freed). 'frame' is borrowed.
+ */
+int ft_dpdk_send(struct ft_dpdk_worker *dw, uint16_t port, const void *frame, uint16_t len);
 
 /*
  * What worker 'dw' counted for 'port' since it was created: 0, or -EINVAL
