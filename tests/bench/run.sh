@@ -3,12 +3,16 @@
 # Runs the benchmarks of the software model beside DPDK's SWX pipeline, in one
 # run, so that the figures are compared as ratios on the same (noisy) machine:
 #
-#   tests/bench/run.sh [--quick]
+#   tests/bench/run.sh [--quick | --compile]
 #
 # For each table size it alternates SWX and flowtwin ROUNDS times and keeps
 # the best of each (the least disturbed run), then prints the ratio. Then it
 # counts instructions per packet of flowtwin's burst under callgrind.
 # --quick: one round, 1 s each (a smoke test of the programs).
+# --compile: instead, the offload compiler's rate on vtep.p4 with 1K, 64K and
+# 1M FDB entries (bench_compile; 1M takes 30-60 s per profile and 6 GB),
+# then its instructions under callgrind at 64K entries (docs/PERFORMANCE.md,
+# "Offload compile").
 set -eu
 cd "$(dirname "$0")/../.."
 ./tools/deps.sh
@@ -20,6 +24,21 @@ SECONDS_EACH=2
 B=build-bench
 if [ -d $B ]; then meson setup --reconfigure $B --buildtype=release >/dev/null
 else meson setup $B --buildtype=release >/dev/null; fi
+
+if [ "${1:-}" = "--compile" ]; then
+	ninja -C $B tests/bench/bench_compile >/dev/null
+	echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+	echo "date: $(date -u +%Y-%m-%d)"
+	for n in 1024 65536 1048576; do
+		$B/tests/bench/bench_compile --entries $n | grep '^RESULT'
+	done
+	out=$(mktemp)
+	valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect=ft_offload_compile \
+		$B/tests/bench/bench_compile --entries 65536 --ctl-entries 0 --profile sim >/dev/null 2>&1
+	callgrind_annotate --inclusive=no "$out" 2>/dev/null | sed -n '/PROGRAM TOTALS/p;/file:function/,+16p'
+	rm -f "$out"
+	exit 0
+fi
 ninja -C $B tests/bench/bench_model tests/bench/swx/bench_swx >/dev/null
 
 field() { # line, key
