@@ -1027,7 +1027,10 @@ cmd_packet(struct stf *s, char *p)
 		rc = bad(s, rc, "cannot make a packet of %u bytes", len);
 		goto out;
 	}
-	ft_worker_run(s->w, pkts, 1, br);
+	if (s->opts != NULL && s->opts->run != NULL)
+		s->opts->run(s->opts->run_arg, s->w, pkts, 1, br);
+	else
+		ft_worker_run(s->w, pkts, 1, br);
 	s->res.packets++;
 	rc = 0;
 	for (uint32_t t = 0; t < br->n_tx; t++) {
@@ -1486,8 +1489,31 @@ check_events(struct stf *s)
 
 /* --- Running --------------------------------------------------------------- */
 
+static int line_command(struct stf *s, char *line);
+
+/* A line, then the options' sync after those that may change the tables. */
 static int
 run_line(struct stf *s, char *line)
+{
+	char *p = skip_space(line);
+	bool reads = strncasecmp(p, "check_counter", 13) == 0;
+	bool quiet = reads || strncasecmp(p, "packet", 6) == 0 || strncasecmp(p, "expect", 6) == 0 ||
+		     strncasecmp(p, "no_", 3) == 0 || *p == '#' || *p == '\0';
+	int rc;
+
+	if (s->opts == NULL || s->opts->sync == NULL)
+		return line_command(s, line);
+	/* Before too: what the NIC counted counts as seen now, before 'advance' moves the clock. */
+	if (!quiet || reads)
+		s->opts->sync(s->opts->run_arg);
+	rc = line_command(s, line);
+	if (!quiet)
+		s->opts->sync(s->opts->run_arg);
+	return rc;
+}
+
+static int
+line_command(struct stf *s, char *line)
 {
 	char *hash = strchr(line, '#'), *p, cmd[32];
 	struct ft_error cerr;

@@ -491,6 +491,48 @@ stf_clock(void *arg)
 	return stf_now_ms;
 }
 
+#ifdef FT_HAVE_OFFLOAD
+/* `flowtwin stf --nic`: the packets run through the software NIC + resume. */
+struct stf_twin {
+	struct ft_twin *twin;
+	struct ft_twin_result res;
+	uint64_t nic, bad;
+};
+
+static int
+stf_twin_run(void *arg, struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n,
+	     struct ft_burst_result *res)
+{
+	struct stf_twin *st = arg;
+	int rc = ft_twin_run(st->twin, w, pkts, n, &st->res);
+
+	*res = st->res.burst;
+	for (uint16_t i = 0; rc >= 0 && i < n; i++) {
+		st->nic += st->res.pkt[i].path == FT_TWIN_NIC;
+		if (st->res.pkt[i].undefined || st->res.pkt[i].bad_mark) {
+			printf("packet %u: the NIC met %s\n", i,
+			       st->res.pkt[i].undefined ? "a case rte_flow leaves undefined"
+							: "an unknown MARK");
+			st->bad++;
+		}
+	}
+	return rc;
+}
+
+static void
+stf_twin_sync(void *arg)
+{
+	struct stf_twin *st = arg;
+	struct ft_error err = {0};
+
+	if (ft_twin_sync(st->twin, &err) < 0) {
+		fail("the NIC", &err);
+		st->bad++;
+	}
+}
+#endif
+
+/* flowtwin stf PROGRAM.p4 FILE.stf [--nic PROFILE] */
 static int
 cmd_stf(int argc, char **argv)
 {
@@ -501,10 +543,13 @@ cmd_stf(int argc, char **argv)
 	struct ft_pipeline *pipe;
 	struct ft_vtep *vtep = NULL;
 	struct ft_ctl *ctl;
+	const char *nic = NULL;
 	int rc;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: flowtwin stf PROGRAM.p4 FILE.stf\n");
+	if (argc == 6 && strcmp(argv[4], "--nic") == 0)
+		nic = argv[5];
+	if (argc != 4 && nic == NULL) {
+		fprintf(stderr, "usage: flowtwin stf PROGRAM.p4 FILE.stf [--nic PROFILE]\n");
 		return 2;
 	}
 	pipe = pipeline_load(argv[2], &params);
@@ -523,12 +568,53 @@ cmd_stf(int argc, char **argv)
 		return 1;
 	}
 	ft_error_clear(&err);
+#ifdef FT_HAVE_OFFLOAD
+	static const uint32_t ports[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+	struct stf_twin st = {0};
+
+	if (nic != NULL) {
+		struct ft_twin_params tp = {.profile = ft_nic_profile_find(nic),
+					    .ports = ports,
+					    .n_ports = 16,
+					    .strict = true};
+
+		if (tp.profile == NULL)
+			fprintf(stderr, "flowtwin: %s: no such NIC profile\n", nic);
+		else if ((st.twin = ft_twin_create(pipe, &tp, &err)) == NULL)
+			fail(nic, &err);
+		if (st.twin == NULL) {
+			rc = -1;
+			goto out;
+		}
+		opts.run = stf_twin_run;
+		opts.sync = stf_twin_sync;
+		opts.run_arg = &st;
+		stf_twin_sync(&st);
+	}
+#else
+	if (nic != NULL) {
+		fprintf(stderr, "flowtwin: stf --nic is not supported in this build: it needs DPDK's "
+				"headers\n");
+		rc = -1;
+		goto out;
+	}
+#endif
 	rc = ft_stf_run_opts(pipe, ctl, &opts, argv[3], print_line, stdout, &res, &err);
 	if (rc < 0)
 		fail(argv[3], &err);
 	else
 		printf("%s: %u packets, %u expects, %u matched, %u failures\n", argv[3], res.packets,
 		       res.expects, res.matched, res.failures);
+#ifdef FT_HAVE_OFFLOAD
+	if (st.twin != NULL) {
+		printf("%s on %s: the NIC finished %" PRIu64 " packets; %" PRIu64 " NIC errors\n",
+		       argv[3], nic, st.nic, st.bad);
+		if (st.bad > 0 && rc == 0)
+			rc = 1;
+		ft_twin_destroy(st.twin);
+	}
+#endif
+out:
 	ft_ctl_destroy(ctl);
 	ft_vtep_destroy(vtep);
 	ft_pipeline_destroy(pipe);
@@ -958,7 +1044,7 @@ usage(FILE *f)
 	fprintf(f, "usage: flowtwin demo [--json]\n"
 		   "       flowtwin check PROGRAM.p4\n"
 		   "       flowtwin trace PROGRAM.p4 [--entries FILE] --packet HEX [--in-port N] [--json]\n"
-		   "       flowtwin stf PROGRAM.p4 FILE.stf\n"
+		   "       flowtwin stf PROGRAM.p4 FILE.stf [--nic PROFILE]\n"
 		   "       flowtwin compile PROGRAM.p4 [--entries FILE] [--nic PROFILE] [--port N]...\n"
 		   "                [--format testpmd|json] [--api sync|template]\n"
 		   "       flowtwin verify PROGRAM.p4 [--entries FILE] --pcap FILE [--in-port N]\n"

@@ -140,6 +140,20 @@ struct ft_stf_options {
 	 */
 	void (*advance)(void *clock_arg, uint64_t ms);
 	void *clock_arg;
+	/*
+	 * Runs a packet instead of ft_worker_run(), with its contract, on the
+	 * runner's worker: the offload twin (twin.h), say. NULL: ft_worker_run().
+	 */
+	int (*run)(void *run_arg, struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n,
+		   struct ft_burst_result *res);
+	/*
+	 * Called before and after every line that may change the tables
+	 * (entries, defaults, control lines, wait, advance) and before each
+	 * check_counter: the twin collects its NIC's counters there (so that
+	 * aging sees the hits before the clock moves) and re-compiles. NULL: none.
+	 */
+	void (*sync)(void *run_arg);
+	void *run_arg;
 };
 
 /*
