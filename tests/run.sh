@@ -4,7 +4,7 @@
 # missing, then builds and tests
 #   1. the normal build, warnings as errors (all suites, e2e included);
 #   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer (not e2e);
-#   3. the unit suite under valgrind;
+#   3. the unit suite and the differential test under valgrind;
 #   4. a short libFuzzer run of every fuzz target (clang).
 # Ends with one line "N passed, N failed" over all of them.
 set -eu
@@ -45,8 +45,12 @@ export FT_TWIN_PACKETS=5000
 run build-asan asan --suite unit --suite tools --suite stf --suite offload --suite dpdk || fail=1
 unset FT_TWIN_PACKETS
 
-run build-ci valgrind --suite unit --wrapper "valgrind -q --error-exitcode=99 --leak-check=full \
---errors-for-leak-kinds=definite" --timeout-multiplier 10 || fail=1
+VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+run build-ci valgrind --suite unit --wrapper "$VALGRIND" --timeout-multiplier 10 || fail=1
+# The twin with failure injection (rules refused at random) and make-before-break.
+export FT_TWIN_PACKETS=300
+run build-ci valgrind-twin test_twin --wrapper "$VALGRIND" --timeout-multiplier 10 || fail=1
+unset FT_TWIN_PACKETS
 
 CC=clang setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
 run build-fuzz fuzz --suite fuzz || fail=1
