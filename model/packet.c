@@ -105,3 +105,32 @@ ft_pkt_pool_simple_avail(const struct ft_pkt_pool_simple *sp)
 {
 	return sp->avail;
 }
+
+int
+ft_hex_decode(const char *text, uint8_t *out, size_t max)
+{
+	size_t n = 0;
+	int hi = -1;
+
+	for (; *text; text++) {
+		int v;
+
+		if (*text == ' ' || *text == ':' || *text == '\n')
+			continue;
+		if (*text >= '0' && *text <= '9')
+			v = *text - '0';
+		else if ((*text | 0x20) >= 'a' && (*text | 0x20) <= 'f')
+			v = (*text | 0x20) - 'a' + 10;
+		else
+			return -1;
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		if (n == max)
+			return -1;
+		out[n++] = (uint8_t)(hi << 4 | v);
+		hi = -1;
+	}
+	return hi < 0 ? (int)n : -1;
+}

@@ -1085,35 +1085,6 @@ cmd_stats(struct daemon *d, struct conn *c)
 }
 
 static int
-hex_parse(const char *s, uint8_t *out, size_t max)
-{
-	size_t n = 0;
-	int hi = -1;
-
-	for (; *s; s++) {
-		int v;
-
-		if (*s == ':')
-			continue;
-		if (*s >= '0' && *s <= '9')
-			v = *s - '0';
-		else if ((*s | 0x20) >= 'a' && (*s | 0x20) <= 'f')
-			v = (*s | 0x20) - 'a' + 10;
-		else
-			return -1;
-		if (hi < 0) {
-			hi = v;
-			continue;
-		}
-		if (n == max)
-			return -1;
-		out[n++] = (uint8_t)(hi << 4 | v);
-		hi = -1;
-	}
-	return hi < 0 ? (int)n : -1;
-}
-
-static int
 cmd_trace(struct daemon *d, struct conn *c, int argc, char **argv, struct ft_error *err)
 {
 	static uint8_t bytes[FT_PKT_HEADROOM + 9216];
@@ -1139,7 +1110,7 @@ cmd_trace(struct daemon *d, struct conn *c, int argc, char **argv, struct ft_err
 	if (hex == NULL)
 		return ft_error_set(err, -EINVAL, FT_ERR_UNSPEC, UINT32_MAX, "trace",
 		                    "usage: trace HEX [--in-port N]");
-	len = hex_parse(hex, bytes + FT_PKT_HEADROOM, sizeof(bytes) - FT_PKT_HEADROOM);
+	len = ft_hex_decode(hex, bytes + FT_PKT_HEADROOM, sizeof(bytes) - FT_PKT_HEADROOM);
 	if (len <= 0 ||
 	    ft_pkt_init(&pkt, bytes, sizeof(bytes), FT_PKT_HEADROOM, (uint16_t)len, in_port) < 0)
 		return ft_error_set(err, -EINVAL, FT_ERR_PACKET, UINT32_MAX, "trace",

@@ -354,36 +354,6 @@ pipeline_load(const char *path, const struct ft_pipeline_params *params)
 	return pipe;
 }
 
-/* Hex digits (spaces and colons allowed between bytes) into 'out'; the length or -1. */
-static int
-hex_parse(const char *s, uint8_t *out, size_t max)
-{
-	size_t n = 0;
-	int hi = -1;
-
-	for (; *s; s++) {
-		int v;
-
-		if (*s == ' ' || *s == ':' || *s == '\n')
-			continue;
-		if (*s >= '0' && *s <= '9')
-			v = *s - '0';
-		else if ((*s | 0x20) >= 'a' && (*s | 0x20) <= 'f')
-			v = (*s | 0x20) - 'a' + 10;
-		else
-			return -1;
-		if (hi < 0) {
-			hi = v;
-			continue;
-		}
-		if (n == max)
-			return -1;
-		out[n++] = (uint8_t)(hi << 4 | v);
-		hi = -1;
-	}
-	return hi < 0 ? (int)n : -1;
-}
-
 static int
 cmd_trace(int argc, char **argv)
 {
@@ -430,7 +400,7 @@ cmd_trace(int argc, char **argv)
 
 	if (pipe == NULL)
 		return 1;
-	len = hex_parse(hex, bytes + FT_PKT_HEADROOM, sizeof(bytes) - FT_PKT_HEADROOM);
+	len = ft_hex_decode(hex, bytes + FT_PKT_HEADROOM, sizeof(bytes) - FT_PKT_HEADROOM);
 	if (len <= 0) {
 		fprintf(stderr, "flowtwin: --packet: bad hex\n");
 		goto out;

@@ -27,6 +27,7 @@
 #ifndef FLOWTWIN_PACKET_H
 #define FLOWTWIN_PACKET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -91,6 +92,14 @@ struct ft_pkt_pool_simple *ft_pkt_pool_simple_create(uint32_t n, uint32_t buf_le
 void ft_pkt_pool_simple_destroy(struct ft_pkt_pool_simple *sp);
 /* Number of packets currently in the pool (not handed out). */
 uint32_t ft_pkt_pool_simple_avail(const struct ft_pkt_pool_simple *sp);
+
+/*
+ * Packet bytes written as hex digits (spaces, colons and newlines allowed
+ * between digits, as tools and traces print them) into 'out': the number of
+ * bytes, or -1 for another character, an odd number of digits or more than
+ * 'max' bytes.
+ */
+int ft_hex_decode(const char *text, uint8_t *out, size_t max);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include <flowtwin/drop.h>
+#include <flowtwin/packet.h>
 #include <flowtwin/parse.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -2199,10 +2200,29 @@ test_largest_headers(void **state)
 	free(p);
 }
 
+/* ft_hex_decode(): packet bytes as the tools take them. */
+static void
+test_hex_decode(void **state)
+{
+	uint8_t b[4];
+
+	(void)state;
+	assert_int_equal(ft_hex_decode("0a:0B 1f\n20", b, sizeof(b)), 4);
+	assert_int_equal(b[0], 0x0a);
+	assert_int_equal(b[1], 0x0b);
+	assert_int_equal(b[2], 0x1f);
+	assert_int_equal(b[3], 0x20);
+	assert_int_equal(ft_hex_decode("", b, sizeof(b)), 0);
+	assert_int_equal(ft_hex_decode("0a0", b, sizeof(b)), -1);	  /* odd */
+	assert_int_equal(ft_hex_decode("0x0a", b, sizeof(b)), -1);	  /* 'x' */
+	assert_int_equal(ft_hex_decode("0102030405", b, sizeof(b)), -1); /* too long */
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_hex_decode),
 	        cmocka_unit_test(test_cfg_default),
 	        cmocka_unit_test(test_layer_tables),
 	        cmocka_unit_test(test_proto_tables),
