@@ -312,7 +312,7 @@ struct ctx {
 /* An entry of a table, copied at the start of a compile. */
 struct sentry {
 	uint32_t handle, action, priority;
-	uint8_t *key, *data;
+	uint8_t *key, *mask, *data; /* mask: NULL for an exact table's entry */
 	uint32_t rules, sw_rules;
 	const char *reason;
 	bool out; /* kept out of the NIC: its packets look it up in software */
@@ -1791,6 +1791,47 @@ found(void *arg, struct sentry *e)
 	*(struct sentry **)arg = e;
 }
 
+/*
+ * An lpm or ternary lookup of a key known at compile time, as the model
+ * does it: the longest prefix, or the largest priority, wins. False when
+ * two ternary entries of the largest matching priority both match (the
+ * model's choice between them is its own).
+ */
+static bool
+match_static(const struct stable *tb, const uint8_t *key, struct sentry **hit)
+{
+	uint32_t best = 0;
+	bool tie = false;
+
+	*hit = NULL;
+	for (uint32_t i = 0; i < tb->n; i++) {
+		const struct sentry *e = &tb->e[i];
+		uint32_t rank = 0;
+		uint32_t k;
+
+		for (k = 0; k < tb->key_size; k++) {
+			uint8_t m = e->mask ? e->mask[k] : 0xff;
+
+			if ((key[k] & m) != (e->key[k] & m))
+				break;
+			rank += (uint32_t)__builtin_popcount(m);
+		}
+		if (k < tb->key_size)
+			continue;
+		for (uint32_t j = 0; j < tb->decl.n_keys; j++)
+			if (tb->decl.keys[j].match == FT_MATCH_TERNARY)
+				rank = e->priority;
+		if (*hit == NULL || rank > best) {
+			*hit = (struct sentry *)e;
+			best = rank;
+			tie = false;
+		} else if (rank == best) {
+			tie = true;
+		}
+	}
+	return !tie;
+}
+
 /* The key of table t under st: constants into 'key' (bit j of *cmask), the rest per field. */
 static bool
 key_eval(struct walk *w, const struct sstate *st, uint32_t t, uint8_t *key, uint32_t *cmask,
@@ -2343,12 +2384,17 @@ walk(struct walk *w, struct sstate *st, uint32_t depth)
 				for (uint32_t j = 0; j < tb->decl.n_keys; j++)
 					all_exact &= tb->decl.keys[j].match == FT_MATCH_EXACT;
 				if (!all_exact) {
-					handoff(w, st, depth, resume_node(w, st), steps_of(w, st),
-						intern(off, "table '%s': lpm/ternary lookup",
-						       tb->decl.name));
-					return;
+					if (!match_static(tb, key, &hit)) {
+						handoff(w, st, depth, resume_node(w, st),
+							steps_of(w, st),
+							intern(off, "table '%s': two ternary entries "
+								    "of equal priority match",
+							       tb->decl.name));
+						return;
+					}
+				} else {
+					table_each(off, nd.table, key, cmask, found, &hit);
 				}
-				table_each(off, nd.table, key, cmask, found, &hit);
 				if (hit != NULL && hit->out) {
 					handoff(w, st, depth, resume_node(w, st), steps_of(w, st),
 						hit->reason);
@@ -2553,11 +2599,16 @@ snap_entry(uint32_t table, const struct ft_entry_info *ei, void *arg)
 	e->handle = ei->handle;
 	e->action = ei->action;
 	e->priority = ei->priority;
-	e->key = malloc(tb->key_size + (ds > 0 ? (size_t)ds : 0) + 1);
+	e->key = malloc(2 * tb->key_size + (ds > 0 ? (size_t)ds : 0) + 1);
 	if (e->key == NULL)
 		return -ENOMEM;
 	memcpy(e->key, ei->key, tb->key_size);
-	e->data = ds > 0 ? e->key + tb->key_size : NULL;
+	e->mask = NULL;
+	if (ei->mask != NULL) {
+		e->mask = e->key + tb->key_size;
+		memcpy(e->mask, ei->mask, tb->key_size);
+	}
+	e->data = ds > 0 ? e->key + 2 * tb->key_size : NULL;
 	if (ds > 0)
 		memcpy(e->data, ei->data, (size_t)ds);
 	off->bytes += sizeof(*e) + tb->key_size + (size_t)(ds > 0 ? ds : 0);
