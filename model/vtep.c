@@ -6,18 +6,28 @@
  * of model/, the bottom layer, above ctl.c: it uses the public control,
  * program and pipeline APIs (and the pipeline's clock).
  *
- * How a command runs: the vocabulary's state is a handful of flat arrays
- * (settings, ports, fdb rows, neighbours, next hops, and the replication
- * ids and groups allocated for them). A command is applied to a copy of the
- * state; ids are allocated or freed in the copy; the copy is rendered into
- * the complete list of entries of the tables the vocabulary owns, plus the
- * members of its groups and two default actions; the sorted list is
- * compared with the one rendered for the state in force, and the
- * differences are staged in one transaction (deletes, then modifies, then
- * adds, then groups). Only when the commit succeeds does the copy become
- * the state. A command therefore costs time linear in the state: simple,
- * and always exactly what docs/vtep.md says, at the price of speed for very
- * large fdbs.
+ * The state: settings, ports and next hops in small arrays; fdb rows and
+ * neighbours in lists, oldest first, indexed by hash maps (XXH3) of nodes
+ * that keep what the rendering needs without a scan: per fdb entry (VNI,
+ * MAC) its rows and G(vni, mac); per remote IP its rows and its replication
+ * id (and how many rows need it: in a flood list or in an entry of several
+ * destinations); per (VNI, IP) the rows that make it a known VTEP
+ * (vtep_known); per VNI its rows, neighbours and G(vni). Free ids are found
+ * in bitmaps (lowest first).
+ *
+ * How a command runs: it changes the state in place, logging each change
+ * (op_begin(), row_add(), row_del(), neigh_insert(), neigh_remove()). Each
+ * node it touches is rendered, the first time, into the entries, group
+ * members and default actions it stands for before the command; at the end
+ * (op_commit()) ids are freed and allocated for the touched nodes only, the
+ * touched nodes are rendered again, and the difference is staged in one
+ * transaction (deletes, then modifies, then adds, then groups). When the
+ * commit fails, the log undoes the changes. A command thus costs time in
+ * the number of rows and neighbours it touches, not in the size of the
+ * fdb. Commands that may change anything (port, vtep set, nexthop) render
+ * all the state before and after: linear, as they are rare. Entries come
+ * out exactly as docs/vtep.md says (the previous implementation rendered
+ * the whole state for every command; the same entries, ids and orders).
  *
  * An fdb "entry" (VNI, MAC) is one row per destination: one row naming a
  * port, or one or more rows naming remote IPs (append). The all-zeros MAC's
@@ -33,6 +43,9 @@
 
 #include <flowtwin/ctl.h>
 #include <flowtwin/vtep.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "pipeline_private.h"
 
@@ -149,40 +162,10 @@ struct port {
 	uint16_t vlan;  /* access; 0: untagged */
 };
 
-/* One destination of an fdb entry (VNI, MAC). */
-struct fdb_row {
-	uint32_t vni;
-	uint8_t mac[6];
-	bool to_port; /* 'val' is a port, else a remote IP (host order) */
-	bool learned;
-	uint32_t val;
-};
-
-struct neigh {
-	uint32_t vni;
-	uint32_t ip;
-	uint8_t mac[6];
-	bool reachable;
-	uint64_t since_ms;
-};
-
 struct nexthop {
 	uint32_t ip;
 	uint32_t plen;
 	uint8_t mac[6];
-};
-
-struct rid {
-	uint32_t ip;
-	uint16_t rid;
-};
-
-/* G(vni) (is_mac false) or G(vni, mac). */
-struct vgroup {
-	uint32_t vni;
-	uint8_t mac[6];
-	bool is_mac;
-	uint32_t group;
 };
 
 #define VEC(name, type)                                                                            \
@@ -192,20 +175,110 @@ struct vgroup {
 	}
 
 VEC(port_vec, struct port);
-VEC(fdb_vec, struct fdb_row);
-VEC(neigh_vec, struct neigh);
 VEC(nexthop_vec, struct nexthop);
-VEC(rid_vec, struct rid);
-VEC(group_vec, struct vgroup);
+
+/*
+ * The indexes. Each node is in a hash map under its key; a node exists while
+ * something names it and, besides, while a command touches it (nodes a
+ * command empties are freed when it ends). Nodes of the same map share a
+ * struct hnode at their start.
+ */
+struct hnode {
+	struct hnode *next;
+	uint64_t hash;
+};
+
+struct hmap {
+	struct hnode **b;
+	uint32_t mask; /* buckets - 1; 'b' NULL: no buckets yet */
+	uint32_t n;
+};
+
+enum node_kind { N_ENTRY, N_IP, N_VIP, N_VNI, N_NEIGH, N_KINDS };
+
+/* What a node of each kind carries first. */
+struct node {
+	struct hnode hn;
+	uint8_t kind;
+	bool touched; /* in the current command's touched list */
+};
+
+struct fdb_row;
+
+/* An fdb entry (VNI, MAC): its rows, oldest first; G(vni, mac). */
+struct entry {
+	struct node nd;
+	uint32_t vni;
+	uint8_t mac[6];
+	struct fdb_row *first, *last;
+	uint32_t n;
+	uint32_t group; /* 0: none */
+};
+
+/* A remote IP: the non-port rows naming it, oldest first; its replication id. */
+struct ipnode {
+	struct node nd;
+	uint32_t ip;
+	struct fdb_row *first, *last;
+	uint32_t n_need; /* rows in a flood list or in an entry of several destinations */
+	uint16_t rid;    /* 0: none */
+};
+
+/* (VNI, remote IP): the non-port rows naming the IP in the VNI (vtep_known). */
+struct vip {
+	struct node nd;
+	uint32_t vni, ip;
+	uint32_t n;
+};
+
+/* A VNI: the fdb rows and neighbours in it (access ports are in the port list); G(vni). */
+struct vninode {
+	struct node nd;
+	uint32_t vni;
+	uint32_t n_fdb, n_neigh;
+	uint32_t group; /* 0: none */
+};
+
+/* A neighbour (VNI, IP); in the neighbour list while 'present'. */
+struct neigh {
+	struct node nd;
+	uint32_t vni;
+	uint32_t ip;
+	bool present;
+	uint8_t mac[6];
+	bool reachable;
+	uint64_t since_ms;
+	struct neigh *prev, *next;
+};
+
+/* One destination of an fdb entry (VNI, MAC). */
+struct fdb_row {
+	uint32_t vni;
+	uint8_t mac[6];
+	bool to_port; /* 'val' is a port, else a remote IP (host order) */
+	bool learned;
+	bool needs_rid; /* counted in ip->n_need */
+	uint32_t val;
+	uint64_t seq; /* order of addition: rows are listed oldest first */
+	struct entry *e;
+	struct ipnode *ip; /* NULL for a port row */
+	struct vip *vk;    /* NULL for a port row */
+	struct vninode *vn;
+	/* Links of the lists of the entry, of the IP (non-port rows) and of all rows. */
+	struct fdb_row *eprev, *enext, *iprev, *inext, *aprev, *anext;
+};
 
 struct state {
 	struct settings set;
 	struct port_vec ports;
-	struct fdb_vec fdb;
-	struct neigh_vec neigh;
 	struct nexthop_vec nh;
-	struct rid_vec rids;
-	struct group_vec groups;
+	struct hmap maps[N_KINDS];
+	struct fdb_row *first, *last; /* every row, oldest first */
+	uint32_t n_rows;
+	struct neigh *nfirst, *nlast; /* present neighbours, oldest first */
+	uint64_t seq;
+	uint64_t *rid_used;   /* bitmap of 65536 replication ids */
+	uint64_t *group_used; /* bitmap of the program's groups */
 };
 
 /* Makes room for one more element of 'size' bytes; 0 or -ENOMEM. */
@@ -253,30 +326,238 @@ vec_dup(void **dst, uint32_t *cap, const void *src, uint32_t n, size_t size)
 #define VEC_DUP(d, s)                                                                              \
 	((d).n = (s).n, vec_dup((void **)&(d).v, &(d).cap, (s).v, (s).n, sizeof(*(s).v)))
 
+/* --- Hash maps --------------------------------------------------------------------------- */
+
+static uint64_t
+hash_bytes(const void *p, size_t n)
+{
+	return XXH3_64bits(p, n);
+}
+
+static uint64_t
+hash_vni_mac(uint32_t vni, const uint8_t *mac)
+{
+	uint8_t k[10];
+
+	memcpy(k, &vni, 4);
+	memcpy(k + 4, mac, 6);
+	return hash_bytes(k, sizeof(k));
+}
+
+static uint64_t
+hash_pair(uint32_t a, uint32_t b)
+{
+	uint32_t k[2] = {a, b};
+
+	return hash_bytes(k, sizeof(k));
+}
+
+/* The first node of the chain that holds 'hash'; callers walk on with ->next. */
+static struct hnode *
+hmap_first(const struct hmap *m, uint64_t hash)
+{
+	return m->b == NULL ? NULL : m->b[hash & m->mask];
+}
+
+/* Adds 'node' with 'hash' (growing the buckets to one per node); 0 or -ENOMEM. */
+static int
+hmap_insert(struct hmap *m, struct hnode *node, uint64_t hash)
+{
+	node->hash = hash;
+	if (m->b == NULL || m->n > m->mask) {
+		uint32_t size = m->b == NULL ? 64 : 2 * (m->mask + 1);
+		struct hnode **b = calloc(size, sizeof(*b));
+
+		if (b == NULL)
+			return -ENOMEM;
+		for (uint32_t i = 0; m->b != NULL && i <= m->mask; i++)
+			for (struct hnode *h = m->b[i], *next; h != NULL; h = next) {
+				next = h->next;
+				h->next = b[h->hash & (size - 1)];
+				b[h->hash & (size - 1)] = h;
+			}
+		free(m->b);
+		m->b = b;
+		m->mask = size - 1;
+	}
+	node->next = m->b[hash & m->mask];
+	m->b[hash & m->mask] = node;
+	m->n++;
+	return 0;
+}
+
+static void
+hmap_remove(struct hmap *m, struct hnode *node)
+{
+	struct hnode **pp = &m->b[node->hash & m->mask];
+
+	while (*pp != node)
+		pp = &(*pp)->next;
+	*pp = node->next;
+	m->n--;
+}
+
+/* Walks every node 'h' of 'm' (which the body must not change). */
+#define HMAP_FOR_EACH(m, h)                                                                        \
+	for (uint32_t hb_ = 0; (m)->b != NULL && hb_ <= (m)->mask; hb_++)                          \
+		for (struct hnode *h = (m)->b[hb_]; h != NULL; h = h->next)
+
+static struct entry *
+entry_find(const struct state *st, uint32_t vni, const uint8_t *mac)
+{
+	uint64_t hash = hash_vni_mac(vni, mac);
+
+	for (struct hnode *h = hmap_first(&st->maps[N_ENTRY], hash); h != NULL; h = h->next) {
+		struct entry *e = (struct entry *)h;
+
+		if (h->hash == hash && e->vni == vni && memcmp(e->mac, mac, 6) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static struct ipnode *
+ip_find(const struct state *st, uint32_t ip)
+{
+	uint64_t hash = hash_bytes(&ip, sizeof(ip));
+
+	for (struct hnode *h = hmap_first(&st->maps[N_IP], hash); h != NULL; h = h->next)
+		if (h->hash == hash && ((struct ipnode *)h)->ip == ip)
+			return (struct ipnode *)h;
+	return NULL;
+}
+
+static struct vip *
+vip_find(const struct state *st, uint32_t vni, uint32_t ip)
+{
+	uint64_t hash = hash_pair(vni, ip);
+
+	for (struct hnode *h = hmap_first(&st->maps[N_VIP], hash); h != NULL; h = h->next) {
+		struct vip *k = (struct vip *)h;
+
+		if (h->hash == hash && k->vni == vni && k->ip == ip)
+			return k;
+	}
+	return NULL;
+}
+
+static struct vninode *
+vni_find(const struct state *st, uint32_t vni)
+{
+	uint64_t hash = hash_bytes(&vni, sizeof(vni));
+
+	for (struct hnode *h = hmap_first(&st->maps[N_VNI], hash); h != NULL; h = h->next)
+		if (h->hash == hash && ((struct vninode *)h)->vni == vni)
+			return (struct vninode *)h;
+	return NULL;
+}
+
+static struct neigh *
+neigh_find(const struct state *st, uint32_t vni, uint32_t ip)
+{
+	uint64_t hash = hash_pair(vni, ip);
+
+	for (struct hnode *h = hmap_first(&st->maps[N_NEIGH], hash); h != NULL; h = h->next) {
+		struct neigh *nb = (struct neigh *)h;
+
+		if (h->hash == hash && nb->vni == vni && nb->ip == ip)
+			return nb;
+	}
+	return NULL;
+}
+
+/* A new zeroed node of 'size' bytes in map 'kind' under 'hash'; NULL when out of memory. */
+static void *
+node_new(struct state *st, enum node_kind kind, size_t size, uint64_t hash)
+{
+	struct node *nd = calloc(1, size);
+
+	if (nd == NULL)
+		return NULL;
+	nd->kind = (uint8_t)kind;
+	if (hmap_insert(&st->maps[kind], &nd->hn, hash) < 0) {
+		free(nd);
+		return NULL;
+	}
+	return nd;
+}
+
+/* Does nothing name the node any more (it may go). */
+static bool
+node_empty(const struct node *nd)
+{
+	switch ((enum node_kind)nd->kind) {
+	case N_ENTRY: {
+		const struct entry *e = (const struct entry *)nd;
+
+		return e->n == 0 && e->group == 0;
+	}
+	case N_IP: {
+		const struct ipnode *p = (const struct ipnode *)nd;
+
+		return p->first == NULL && p->rid == 0;
+	}
+	case N_VIP:
+		return ((const struct vip *)nd)->n == 0;
+	case N_VNI: {
+		const struct vninode *n = (const struct vninode *)nd;
+
+		return n->n_fdb == 0 && n->n_neigh == 0 && n->group == 0;
+	}
+	case N_NEIGH:
+	case N_KINDS:
+		break;
+	}
+	return !((const struct neigh *)nd)->present;
+}
+
 static void
 state_free(struct state *st)
 {
+	for (struct fdb_row *r = st->first, *next; r != NULL; r = next) {
+		next = r->anext;
+		free(r);
+	}
+	for (int k = 0; k < N_KINDS; k++) {
+		struct hmap *m = &st->maps[k];
+
+		for (uint32_t i = 0; m->b != NULL && i <= m->mask; i++)
+			for (struct hnode *h = m->b[i], *next; h != NULL; h = next) {
+				next = h->next;
+				free(h);
+			}
+		free(m->b);
+	}
 	free(st->ports.v);
-	free(st->fdb.v);
-	free(st->neigh.v);
 	free(st->nh.v);
-	free(st->rids.v);
-	free(st->groups.v);
+	free(st->rid_used);
+	free(st->group_used);
 	memset(st, 0, sizeof(*st));
 }
 
-static int
-state_dup(struct state *d, const struct state *s)
+static void
+bit_set(uint64_t *map, uint32_t i, bool on)
 {
-	memset(d, 0, sizeof(*d));
-	d->set = s->set;
-	if (VEC_DUP(d->ports, s->ports) < 0 || VEC_DUP(d->fdb, s->fdb) < 0 ||
-	    VEC_DUP(d->neigh, s->neigh) < 0 || VEC_DUP(d->nh, s->nh) < 0 ||
-	    VEC_DUP(d->rids, s->rids) < 0 || VEC_DUP(d->groups, s->groups) < 0) {
-		state_free(d);
-		return -ENOMEM;
+	if (on)
+		map[i / 64] |= UINT64_C(1) << (i % 64);
+	else
+		map[i / 64] &= ~(UINT64_C(1) << (i % 64));
+}
+
+/* The lowest clear bit from 1 below 'limit', or 'limit' when none. */
+static uint32_t
+bit_first_clear(const uint64_t *map, uint32_t limit)
+{
+	for (uint32_t w = 0; w * 64 < limit; w++) {
+		uint64_t free_bits = ~map[w] & (w == 0 ? ~UINT64_C(1) : ~UINT64_C(0));
+
+		if (free_bits != 0) {
+			uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(free_bits);
+
+			return i < limit ? i : limit;
+		}
 	}
-	return 0;
+	return limit;
 }
 
 /* --- Rendered entries --------------------------------------------------------------- */
@@ -298,11 +579,13 @@ struct rmember {
 VEC(rent_vec, struct rent);
 VEC(rmember_vec, struct rmember);
 
+/* Entries and group members rendered for all the state or for some of its nodes. */
 struct render {
-	struct rent_vec ents;     /* sorted by table, key, mask */
-	struct rmember_vec mems;  /* sorted by group, then order */
+	struct rent_vec ents;     /* sorted by table, key, mask (once sorted) */
+	struct rmember_vec mems;  /* sorted by group, then order (once sorted) */
 	uint8_t config[DATA_MAX]; /* set_config's data */
 	bool learning;
+	bool oom;
 };
 
 static void
@@ -312,6 +595,41 @@ render_free(struct render *r)
 	free(r->mems.v);
 	memset(r, 0, sizeof(*r));
 }
+
+/* What a command changed, to undo it when it fails (the log is replayed backwards). */
+enum undo_op {
+	U_ROW_ADD, /* 'p' a row linked: unlink and free it */
+	U_ROW_DEL, /* 'p' a row unlinked: link it back */
+	U_NB_ADD,  /* 'p' a neighbour made present: absent again, 'nb' its old fields */
+	U_NB_DEL,  /* 'p' a neighbour made absent: present again */
+	U_ID,      /* 'slot' a rid or group id set: back to 'old' */
+};
+
+struct undo {
+	enum undo_op op;
+	void *p;
+	uint32_t old;
+	struct neigh nb;
+};
+
+VEC(undo_vec, struct undo);
+VEC(node_vec, struct node *);
+
+/*
+ * A command in progress: the nodes it touched (the parts of the state it
+ * may change), the undo log, and what the touched nodes rendered to before
+ * it (or, for a command that may change anything, what all rendered to).
+ */
+struct op {
+	bool all;
+	bool failed; /* out of memory while logging or rendering */
+	struct node_vec touched;
+	struct undo_vec log;
+	struct render old;
+	struct port_vec ports; /* all: the ports, next hops and settings before */
+	struct nexthop_vec nh;
+	struct settings set;
+};
 
 struct ft_vtep {
 	struct ft_ctl *ctl;
@@ -324,8 +642,8 @@ struct ft_vtep {
 	uint32_t n_groups;
 	const uint16_t *vxlan_ports;
 	uint32_t n_vxlan_ports;
-	struct state st;
-	struct render cur; /* what st rendered to: in the pipeline now */
+	struct state st; /* rendered, it is what the pipeline has */
+	struct op op;
 	ft_vtep_event_fn cb;
 	void *cb_arg;
 };
@@ -389,6 +707,8 @@ fmt_ip(uint32_t ip, char *buf, size_t size)
 	         ip & 0xff);
 }
 
+static int oom(struct ft_error *err);
+
 /* --- Rendering --------------------------------------------------------------------------- */
 
 static int
@@ -414,27 +734,34 @@ rmember_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* An entry of table 't' with action 'a'; key and data filled by the caller. */
+/*
+ * An entry of table 't' with action 'a'; key and data filled by the caller.
+ * Out of memory, r->oom is set and the entry is a scratch one.
+ */
 static struct rent *
 rent_new(struct render *r, uint32_t t, uint32_t a, const struct ft_vtep *v)
 {
+	static _Thread_local struct rent scratch;
 	struct rent e;
 
 	memset(&e, 0, sizeof(e));
 	e.table = v->table[t];
 	e.action = v->action[a];
 	memset(e.mask, 0xff, KEY_MAX);
-	if (VEC_PUSH(r->ents, e) < 0)
-		return NULL;
+	if (VEC_PUSH(r->ents, e) < 0) {
+		r->oom = true;
+		return &scratch;
+	}
 	return &r->ents.v[r->ents.n - 1];
 }
 
-static int
+static void
 member_add(struct render *r, uint32_t group, uint32_t port, uint16_t rid)
 {
 	struct rmember m = {.group = group, .seq = r->mems.n, .m = {.port = port, .rid = rid}};
 
-	return VEC_PUSH(r->mems, m);
+	if (VEC_PUSH(r->mems, m) < 0)
+		r->oom = true;
 }
 
 static const struct port *
@@ -446,158 +773,23 @@ uplink_of(const struct state *st)
 	return NULL;
 }
 
-static const struct rid *
-rid_of(const struct state *st, uint32_t ip)
-{
-	for (uint32_t i = 0; i < st->rids.n; i++)
-		if (st->rids.v[i].ip == ip)
-			return &st->rids.v[i];
-	return NULL;
-}
-
-static const struct vgroup *
-group_of(const struct state *st, uint32_t vni, const uint8_t *mac)
-{
-	for (uint32_t i = 0; i < st->groups.n; i++) {
-		const struct vgroup *g = &st->groups.v[i];
-
-		if (g->vni == vni && g->is_mac == (mac != NULL) &&
-		    (mac == NULL || memcmp(g->mac, mac, 6) == 0))
-			return g;
-	}
-	return NULL;
-}
-
-/* The number of fdb rows of (vni, mac). */
-static uint32_t
-fdb_count(const struct state *st, uint32_t vni, const uint8_t *mac)
-{
-	uint32_t n = 0;
-
-	for (uint32_t i = 0; i < st->fdb.n; i++)
-		n += st->fdb.v[i].vni == vni && memcmp(st->fdb.v[i].mac, mac, 6) == 0;
-	return n;
-}
-
-/* Is 'vni' used: by an access port, an fdb row or a neighbour. */
+/* Is the VNI used: by an access port, an fdb row or a neighbour (then it has G(vni)). */
 static bool
-vni_used(const struct state *st, uint32_t vni)
+vni_used(const struct state *st, const struct vninode *n)
 {
+	if (n->n_fdb > 0 || n->n_neigh > 0)
+		return true;
 	for (uint32_t i = 0; i < st->ports.n; i++)
-		if (!st->ports.v[i].uplink && st->ports.v[i].vni == vni)
-			return true;
-	for (uint32_t i = 0; i < st->fdb.n; i++)
-		if (st->fdb.v[i].vni == vni)
-			return true;
-	for (uint32_t i = 0; i < st->neigh.n; i++)
-		if (st->neigh.v[i].vni == vni)
+		if (!st->ports.v[i].uplink && st->ports.v[i].vni == n->vni)
 			return true;
 	return false;
 }
 
-/* Does the IP need a rid: in a flood list or in an fdb entry of several destinations. */
+/* Does the entry need G(vni, mac): several destinations (the flood list has G(vni)). */
 static bool
-ip_needs_rid(const struct state *st, uint32_t ip)
+entry_needs_group(const struct entry *e)
 {
-	for (uint32_t i = 0; i < st->fdb.n; i++) {
-		const struct fdb_row *f = &st->fdb.v[i];
-
-		if (!f->to_port && f->val == ip &&
-		    (mac_is_zero(f->mac) || fdb_count(st, f->vni, f->mac) > 1))
-			return true;
-	}
-	return false;
-}
-
-static bool
-group_needed(const struct state *st, const struct vgroup *g)
-{
-	if (!g->is_mac)
-		return vni_used(st, g->vni);
-	return fdb_count(st, g->vni, g->mac) > 1;
-}
-
-static bool
-group_id_used(const struct state *st, uint32_t id)
-{
-	for (uint32_t i = 0; i < st->groups.n; i++)
-		if (st->groups.v[i].group == id)
-			return true;
-	return false;
-}
-
-static int
-group_alloc(const struct ft_vtep *v, struct state *st, uint32_t vni, const uint8_t *mac,
-            struct ft_error *err)
-{
-	struct vgroup g = {.vni = vni, .is_mac = mac != NULL};
-
-	if (group_of(st, vni, mac) != NULL)
-		return 0;
-	if (mac != NULL)
-		memcpy(g.mac, mac, 6);
-	for (g.group = 1; g.group < v->n_groups && group_id_used(st, g.group); g.group++)
-		;
-	if (g.group >= v->n_groups)
-		return ft_error_set(err, -ENOSPC, FT_ERR_GROUP, UINT32_MAX, NULL,
-		                    "no free replication group (the program has %u)", v->n_groups);
-	if (VEC_PUSH(st->groups, g) < 0)
-		return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, NULL,
-		                    "out of memory");
-	return 0;
-}
-
-/* Frees the rids and groups nothing uses and allocates those newly needed. */
-static int
-ids_update(const struct ft_vtep *v, struct state *st, struct ft_error *err)
-{
-	int rc;
-
-	for (uint32_t i = st->rids.n; i-- > 0;)
-		if (!ip_needs_rid(st, st->rids.v[i].ip))
-			VEC_DEL(st->rids, i);
-	for (uint32_t i = st->groups.n; i-- > 0;)
-		if (!group_needed(st, &st->groups.v[i]))
-			VEC_DEL(st->groups, i);
-	for (uint32_t i = 0; i < st->fdb.n; i++) {
-		const struct fdb_row *f = &st->fdb.v[i];
-		struct rid r = {.ip = f->val};
-		bool used;
-
-		if (f->to_port || rid_of(st, f->val) != NULL || !ip_needs_rid(st, f->val))
-			continue;
-		for (r.rid = 1; r.rid != 0; r.rid++) {
-			used = false;
-			for (uint32_t k = 0; k < st->rids.n && !used; k++)
-				used = st->rids.v[k].rid == r.rid;
-			if (!used)
-				break;
-		}
-		if (r.rid == 0)
-			return ft_error_set(err, -ENOSPC, FT_ERR_ENTRY, UINT32_MAX, "dst",
-			                    "no free replication id (65535 remote VTEPs)");
-		if (VEC_PUSH(st->rids, r) < 0)
-			return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, NULL,
-			                    "out of memory");
-	}
-	/* G(vni) for each VNI in use, G(vni, mac) for each entry of several destinations. */
-	for (uint32_t i = 0; i < st->ports.n; i++)
-		if (!st->ports.v[i].uplink &&
-		    (rc = group_alloc(v, st, st->ports.v[i].vni, NULL, err)) < 0)
-			return rc;
-	for (uint32_t i = 0; i < st->neigh.n; i++)
-		if ((rc = group_alloc(v, st, st->neigh.v[i].vni, NULL, err)) < 0)
-			return rc;
-	for (uint32_t i = 0; i < st->fdb.n; i++) {
-		const struct fdb_row *f = &st->fdb.v[i];
-
-		if ((rc = group_alloc(v, st, f->vni, NULL, err)) < 0)
-			return rc;
-		if (!mac_is_zero(f->mac) && fdb_count(st, f->vni, f->mac) > 1 &&
-		    (rc = group_alloc(v, st, f->vni, f->mac, err)) < 0)
-			return rc;
-	}
-	return 0;
+	return e->n > 1 && !mac_is_zero(e->mac);
 }
 
 static void
@@ -622,137 +814,723 @@ render_config(const struct ft_vtep *v, const struct state *st, uint8_t *d)
 	d[22] = s->l3miss;
 }
 
-/* Renders 'st' (its ids allocated) into 'r'. */
-static int
-render(const struct ft_vtep *v, const struct state *st, struct render *r, struct ft_error *err)
+/* The fdb entry (VNI, MAC) and the members of G(vni, mac). */
+static void
+render_entry(const struct ft_vtep *v, const struct entry *e, const struct port *up,
+             struct render *r)
+{
+	const struct fdb_row *f = e->first;
+	struct rent *x;
+
+	if (e->n == 0 || mac_is_zero(e->mac))
+		return;
+	if (f->to_port) {
+		x = rent_new(r, T_FDB, A_TO_PORT, v);
+		put32(x->data, f->val);
+	} else if (e->n == 1) {
+		x = rent_new(r, T_FDB, A_TO_VTEP, v);
+		put32(x->data, f->val);
+	} else {
+		x = rent_new(r, T_FDB, A_TO_VTEP_GROUP, v);
+		put32(x->data, e->group);
+	}
+	put24(x->key, e->vni);
+	memcpy(x->key + 3, e->mac, 6);
+	if (e->group == 0 || up == NULL)
+		return;
+	for (f = e->first; f != NULL; f = f->enext)
+		member_add(r, e->group, up->port, f->ip != NULL ? f->ip->rid : 0);
+}
+
+/* vni_term and bum_group of the VNI; the members of G(vni): its access ports, its flood list. */
+static void
+render_vni(const struct ft_vtep *v, const struct state *st, const struct vninode *n,
+           const struct port *up, struct render *r)
+{
+	const struct entry *flood;
+	bool has_remote = false;
+	struct rent *x;
+
+	if (n->group == 0)
+		return;
+	for (uint32_t k = 0; k < st->ports.n; k++) {
+		const struct port *p = &st->ports.v[k];
+
+		if (!p->uplink && p->vni == n->vni)
+			member_add(r, n->group, p->port, 0);
+	}
+	flood = entry_find(st, n->vni, zero_mac);
+	for (const struct fdb_row *f = flood != NULL ? flood->first : NULL; f != NULL;
+	     f = f->enext) {
+		if (f->to_port)
+			continue;
+		has_remote = true;
+		if (up != NULL)
+			member_add(r, n->group, up->port, f->ip->rid);
+	}
+	x = rent_new(r, T_VNI_TERM, A_DECAP, v);
+	put24(x->key, n->vni);
+	x = rent_new(r, T_BUM, A_FLOOD, v);
+	put24(x->key, n->vni);
+	put32(x->data, n->group);
+	x->data[4] = has_remote;
+}
+
+/* What one node of the state stands for. */
+static void
+render_node(const struct ft_vtep *v, const struct state *st, const struct node *nd,
+            const struct port *up, struct render *r)
+{
+	struct rent *x;
+
+	switch ((enum node_kind)nd->kind) {
+	case N_ENTRY:
+		render_entry(v, (const struct entry *)nd, up, r);
+		break;
+	case N_VNI:
+		render_vni(v, st, (const struct vninode *)nd, up, r);
+		break;
+	case N_VIP: {
+		const struct vip *k = (const struct vip *)nd;
+
+		if (k->n == 0)
+			break;
+		x = rent_new(r, T_VTEP_KNOWN, A_VTEP_OK, v);
+		put24(x->key, k->vni);
+		put32(x->key + 3, k->ip);
+		break;
+	}
+	case N_IP: {
+		const struct ipnode *p = (const struct ipnode *)nd;
+
+		if (p->rid == 0)
+			break;
+		x = rent_new(r, T_REMOTE, A_TO_REMOTE, v);
+		put16(x->key, p->rid);
+		put32(x->data, p->ip);
+		break;
+	}
+	case N_NEIGH: {
+		const struct neigh *nb = (const struct neigh *)nd;
+
+		if (!nb->present)
+			break;
+		x = rent_new(r, T_ARP_PROXY, A_ARP_REPLY, v);
+		put24(x->key, nb->vni);
+		put32(x->key + 3, nb->ip);
+		memcpy(x->data, nb->mac, 6);
+		break;
+	}
+	case N_KINDS:
+		break;
+	}
+}
+
+/* Renders all of 'st' (its ids allocated) into 'r' (unsorted). */
+static void
+render_all(const struct ft_vtep *v, const struct state *st, struct render *r)
 {
 	const struct port *up = uplink_of(st);
 	struct rent *e;
 
-	memset(r, 0, sizeof(*r));
-	render_config(v, st, r->config);
-	r->learning = st->set.learning;
-#define NEW(t, a)                                                                                  \
-	do {                                                                                       \
-		if ((e = rent_new(r, (t), (a), v)) == NULL)                                        \
-			goto oom;                                                                  \
-	} while (0)
 	for (uint32_t i = 0; i < st->ports.n; i++) {
 		const struct port *p = &st->ports.v[i];
 
 		if (p->uplink) {
-			NEW(T_PORT_CLASS, A_FROM_UPLINK);
+			e = rent_new(r, T_PORT_CLASS, A_FROM_UPLINK, v);
 			put32(e->key, p->port);
 			continue;
 		}
-		NEW(T_PORT_CLASS, p->vlan ? A_ACCESS_VLAN : A_ACCESS);
+		e = rent_new(r, T_PORT_CLASS, p->vlan ? A_ACCESS_VLAN : A_ACCESS, v);
 		put32(e->key, p->port);
 		put16(e->key + 4, p->vlan);
 		put24(e->data, p->vni);
 		if (p->vlan) {
-			NEW(T_VLAN_OUT, A_SET_OUT_VLAN);
+			e = rent_new(r, T_VLAN_OUT, A_SET_OUT_VLAN, v);
 			put32(e->key, p->port);
 			put16(e->data, p->vlan);
 		}
 	}
-	for (uint32_t i = 0; i < st->groups.n; i++) {
-		const struct vgroup *g = &st->groups.v[i];
-		bool has_remote = false;
-
-		if (g->is_mac) {
-			for (uint32_t k = 0; k < st->fdb.n && up != NULL; k++) {
-				const struct fdb_row *f = &st->fdb.v[k];
-
-				if (f->vni == g->vni && memcmp(f->mac, g->mac, 6) == 0 &&
-				    member_add(r, g->group, up->port, rid_of(st, f->val)->rid) < 0)
-					goto oom;
-			}
-			continue;
+	for (int k = 0; k < N_KINDS; k++) {
+		HMAP_FOR_EACH (&st->maps[k], h) {
+			render_node(v, st, (const struct node *)h, up, r);
 		}
-		for (uint32_t k = 0; k < st->ports.n; k++) {
-			const struct port *p = &st->ports.v[k];
-
-			if (!p->uplink && p->vni == g->vni &&
-			    member_add(r, g->group, p->port, 0) < 0)
-				goto oom;
-		}
-		for (uint32_t k = 0; k < st->fdb.n; k++) {
-			const struct fdb_row *f = &st->fdb.v[k];
-
-			if (f->vni != g->vni || !mac_is_zero(f->mac) || f->to_port)
-				continue;
-			has_remote = true;
-			if (up != NULL &&
-			    member_add(r, g->group, up->port, rid_of(st, f->val)->rid) < 0)
-				goto oom;
-		}
-		NEW(T_VNI_TERM, A_DECAP);
-		put24(e->key, g->vni);
-		NEW(T_BUM, A_FLOOD);
-		put24(e->key, g->vni);
-		put32(e->data, g->group);
-		e->data[4] = has_remote;
-	}
-	for (uint32_t i = 0; i < st->fdb.n; i++) {
-		const struct fdb_row *f = &st->fdb.v[i];
-		uint32_t n = fdb_count(st, f->vni, f->mac);
-
-		if (!f->to_port) {
-			NEW(T_VTEP_KNOWN, A_VTEP_OK);
-			put24(e->key, f->vni);
-			put32(e->key + 3, f->val);
-		}
-		if (mac_is_zero(f->mac))
-			continue;
-		if (f->to_port) {
-			NEW(T_FDB, A_TO_PORT);
-			put32(e->data, f->val);
-		} else if (n == 1) {
-			NEW(T_FDB, A_TO_VTEP);
-			put32(e->data, f->val);
-		} else {
-			NEW(T_FDB, A_TO_VTEP_GROUP);
-			put32(e->data, group_of(st, f->vni, f->mac)->group);
-		}
-		put24(e->key, f->vni);
-		memcpy(e->key + 3, f->mac, 6);
-	}
-	for (uint32_t i = 0; i < st->rids.n; i++) {
-		NEW(T_REMOTE, A_TO_REMOTE);
-		put16(e->key, st->rids.v[i].rid);
-		put32(e->data, st->rids.v[i].ip);
-	}
-	for (uint32_t i = 0; i < st->neigh.n; i++) {
-		NEW(T_ARP_PROXY, A_ARP_REPLY);
-		put24(e->key, st->neigh.v[i].vni);
-		put32(e->key + 3, st->neigh.v[i].ip);
-		memcpy(e->data, st->neigh.v[i].mac, 6);
 	}
 	for (uint32_t i = 0; i < st->nh.n; i++) {
 		const struct nexthop *h = &st->nh.v[i];
 		uint32_t m = h->plen ? ~0u << (32 - h->plen) : 0;
 
-		NEW(T_NEXTHOP, A_SET_NEXTHOP);
+		e = rent_new(r, T_NEXTHOP, A_SET_NEXTHOP, v);
 		put32(e->key, h->ip & m);
 		memset(e->mask, 0, KEY_MAX);
 		put32(e->mask, m);
 		memcpy(e->data, h->mac, 6);
 	}
-#undef NEW
+}
+
+/* Sorts the entries and members, keeping one of each entry. */
+static void
+render_sort(struct render *r)
+{
+	uint32_t n = 0;
+
 	if (r->ents.n > 1)
 		qsort(r->ents.v, r->ents.n, sizeof(*r->ents.v), rent_cmp);
-	/* vtep_known rows repeat when an IP is named twice in a VNI: keep one. */
-	for (uint32_t i = 1; i < r->ents.n;)
-		if (rent_cmp(&r->ents.v[i - 1], &r->ents.v[i]) == 0)
-			VEC_DEL(r->ents, i);
-		else
-			i++;
+	for (uint32_t i = 0; i < r->ents.n; i++)
+		if (n == 0 || rent_cmp(&r->ents.v[n - 1], &r->ents.v[i]) != 0)
+			r->ents.v[n++] = r->ents.v[i];
+	r->ents.n = n;
 	if (r->mems.n > 1)
 		qsort(r->mems.v, r->mems.n, sizeof(*r->mems.v), rmember_cmp);
+}
+
+/* --- Changing the state ----------------------------------------------------------------- */
+
+/*
+ * Adds 'nd' to the command's touched nodes; the first time, renders what it
+ * stands for now (before the command changes it) into op.old.
+ */
+static void
+op_touch(struct ft_vtep *v, struct node *nd)
+{
+	if (nd->touched)
+		return;
+	if (VEC_PUSH(v->op.touched, nd) < 0) {
+		v->op.failed = true;
+		return;
+	}
+	nd->touched = true;
+	if (!v->op.all)
+		render_node(v, &v->st, nd, uplink_of(&v->st), &v->op.old);
+}
+
+static int
+op_log(struct ft_vtep *v, enum undo_op op, void *p, uint32_t old)
+{
+	struct undo u = {.op = op, .p = p, .old = old};
+
+	if (VEC_PUSH(v->op.log, u) < 0) {
+		v->op.failed = true;
+		return -ENOMEM;
+	}
 	return 0;
-oom:
-	render_free(r);
-	return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, NULL, "out of memory");
+}
+
+static struct vninode *
+vni_get(struct ft_vtep *v, uint32_t vni)
+{
+	struct vninode *n = vni_find(&v->st, vni);
+
+	if (n == NULL &&
+	    (n = node_new(&v->st, N_VNI, sizeof(*n), hash_bytes(&vni, sizeof(vni)))) != NULL)
+		n->vni = vni;
+	if (n != NULL)
+		op_touch(v, &n->nd);
+	return n;
+}
+
+static struct entry *
+entry_get(struct ft_vtep *v, uint32_t vni, const uint8_t *mac)
+{
+	struct entry *e = entry_find(&v->st, vni, mac);
+
+	if (e == NULL &&
+	    (e = node_new(&v->st, N_ENTRY, sizeof(*e), hash_vni_mac(vni, mac))) != NULL) {
+		e->vni = vni;
+		memcpy(e->mac, mac, 6);
+	}
+	if (e != NULL)
+		op_touch(v, &e->nd);
+	return e;
+}
+
+static struct ipnode *
+ip_get(struct ft_vtep *v, uint32_t ip)
+{
+	struct ipnode *p = ip_find(&v->st, ip);
+
+	if (p == NULL &&
+	    (p = node_new(&v->st, N_IP, sizeof(*p), hash_bytes(&ip, sizeof(ip)))) != NULL)
+		p->ip = ip;
+	if (p != NULL)
+		op_touch(v, &p->nd);
+	return p;
+}
+
+static struct vip *
+vip_get(struct ft_vtep *v, uint32_t vni, uint32_t ip)
+{
+	struct vip *k = vip_find(&v->st, vni, ip);
+
+	if (k == NULL && (k = node_new(&v->st, N_VIP, sizeof(*k), hash_pair(vni, ip))) != NULL) {
+		k->vni = vni;
+		k->ip = ip;
+	}
+	if (k != NULL)
+		op_touch(v, &k->nd);
+	return k;
+}
+
+static struct neigh *
+neigh_get(struct ft_vtep *v, uint32_t vni, uint32_t ip)
+{
+	struct neigh *nb = neigh_find(&v->st, vni, ip);
+
+	if (nb == NULL &&
+	    (nb = node_new(&v->st, N_NEIGH, sizeof(*nb), hash_pair(vni, ip))) != NULL) {
+		nb->vni = vni;
+		nb->ip = ip;
+	}
+	if (nb != NULL)
+		op_touch(v, &nb->nd);
+	return nb;
+}
+
+/* Counts the row in its IP's n_need, or not. */
+static void
+row_need_set(struct ft_vtep *v, struct fdb_row *r, bool need)
+{
+	if (r->to_port || r->needs_rid == need)
+		return;
+	op_touch(v, &r->ip->nd);
+	r->needs_rid = need;
+	if (need)
+		r->ip->n_need++;
+	else
+		r->ip->n_need--;
+}
+
+/*
+ * Links 'r' into its lists between the neighbours its links name (the tails
+ * for a new row; where it was, to undo its removal) and counts it.
+ */
+static void
+row_link(struct ft_vtep *v, struct fdb_row *r)
+{
+	struct state *st = &v->st;
+	struct entry *e = r->e;
+
+#define LINK(prev, next, head, tail)                                                               \
+	do {                                                                                       \
+		if (r->prev != NULL)                                                               \
+			r->prev->next = r;                                                         \
+		else                                                                               \
+			(head) = r;                                                                \
+		if (r->next != NULL)                                                               \
+			r->next->prev = r;                                                         \
+		else                                                                               \
+			(tail) = r;                                                                \
+	} while (0)
+	LINK(eprev, enext, e->first, e->last);
+	LINK(aprev, anext, st->first, st->last);
+	if (r->ip != NULL) {
+		LINK(iprev, inext, r->ip->first, r->ip->last);
+		r->vk->n++;
+	}
+#undef LINK
+	e->n++;
+	r->vn->n_fdb++;
+	st->n_rows++;
+	if (mac_is_zero(e->mac) || e->n != 2)
+		row_need_set(v, r, mac_is_zero(e->mac) || e->n > 1);
+	else
+		for (struct fdb_row *f = e->first; f != NULL; f = f->enext)
+			row_need_set(v, f, true);
+}
+
+/* Unlinks 'r' from its lists, keeping its links (to undo), and uncounts it. */
+static void
+row_unlink(struct ft_vtep *v, struct fdb_row *r)
+{
+	struct state *st = &v->st;
+	struct entry *e = r->e;
+
+#define UNLINK(prev, next, head, tail)                                                             \
+	do {                                                                                       \
+		if (r->prev != NULL)                                                               \
+			r->prev->next = r->next;                                                   \
+		else                                                                               \
+			(head) = r->next;                                                          \
+		if (r->next != NULL)                                                               \
+			r->next->prev = r->prev;                                                   \
+		else                                                                               \
+			(tail) = r->prev;                                                          \
+	} while (0)
+	row_need_set(v, r, false);
+	UNLINK(eprev, enext, e->first, e->last);
+	UNLINK(aprev, anext, st->first, st->last);
+	if (r->ip != NULL) {
+		UNLINK(iprev, inext, r->ip->first, r->ip->last);
+		r->vk->n--;
+	}
+#undef UNLINK
+	e->n--;
+	r->vn->n_fdb--;
+	st->n_rows--;
+	if (e->n == 1 && !mac_is_zero(e->mac))
+		row_need_set(v, e->first, false);
+}
+
+/* Adds a row like 'tmpl' as the newest; 0 or -ENOMEM. */
+static int
+row_add(struct ft_vtep *v, const struct fdb_row *tmpl)
+{
+	struct state *st = &v->st;
+	struct fdb_row *r = malloc(sizeof(*r));
+
+	if (r == NULL)
+		return -ENOMEM;
+	*r = *tmpl;
+	r->needs_rid = false;
+	r->ip = NULL;
+	r->vk = NULL;
+	r->vn = vni_get(v, r->vni);
+	r->e = entry_get(v, r->vni, r->mac);
+	if (!r->to_port) {
+		r->ip = ip_get(v, r->val);
+		r->vk = vip_get(v, r->vni, r->val);
+	}
+	if (r->vn == NULL || r->e == NULL || (!r->to_port && (r->ip == NULL || r->vk == NULL)) ||
+	    v->op.failed || op_log(v, U_ROW_ADD, r, 0) < 0) {
+		free(r);
+		return -ENOMEM;
+	}
+	r->seq = ++st->seq;
+	r->eprev = r->e->last;
+	r->aprev = st->last;
+	r->iprev = r->ip != NULL ? r->ip->last : NULL;
+	r->enext = r->anext = r->inext = NULL;
+	row_link(v, r);
+	return 0;
+}
+
+/* Removes row 'r' (freed when the command ends well); 0 or -ENOMEM. */
+static int
+row_del(struct ft_vtep *v, struct fdb_row *r)
+{
+	op_touch(v, &r->vn->nd);
+	op_touch(v, &r->e->nd);
+	if (r->ip != NULL) {
+		op_touch(v, &r->ip->nd);
+		op_touch(v, &r->vk->nd);
+	}
+	if (v->op.failed || op_log(v, U_ROW_DEL, r, 0) < 0)
+		return -ENOMEM;
+	row_unlink(v, r);
+	return 0;
+}
+
+/* Removes the rows of (vni, mac) that are learned (all: 'learned_only' false); 0 or -ENOMEM. */
+static int
+fdb_remove(struct ft_vtep *v, uint32_t vni, const uint8_t *mac, bool learned_only)
+{
+	struct entry *e = entry_find(&v->st, vni, mac);
+	int rc = 0;
+
+	for (struct fdb_row *f = e != NULL ? e->first : NULL, *next; f != NULL && rc == 0;
+	     f = next) {
+		next = f->enext;
+		if (!learned_only || f->learned)
+			rc = row_del(v, f);
+	}
+	return rc;
+}
+
+static void
+neigh_link(struct state *st, struct neigh *nb)
+{
+	if (nb->prev != NULL)
+		nb->prev->next = nb;
+	else
+		st->nfirst = nb;
+	if (nb->next != NULL)
+		nb->next->prev = nb;
+	else
+		st->nlast = nb;
+}
+
+static void
+neigh_unlink(struct state *st, struct neigh *nb)
+{
+	if (nb->prev != NULL)
+		nb->prev->next = nb->next;
+	else
+		st->nfirst = nb->next;
+	if (nb->next != NULL)
+		nb->next->prev = nb->prev;
+	else
+		st->nlast = nb->prev;
+}
+
+/* Makes neighbour 'nb' absent; 0 or -ENOMEM. */
+static int
+neigh_remove(struct ft_vtep *v, struct neigh *nb)
+{
+	struct vninode *n = vni_get(v, nb->vni);
+
+	op_touch(v, &nb->nd);
+	if (n == NULL || v->op.failed || op_log(v, U_NB_DEL, nb, 0) < 0)
+		return -ENOMEM;
+	neigh_unlink(&v->st, nb);
+	nb->present = false;
+	n->n_neigh--;
+	return 0;
+}
+
+/* Adds neighbour (vni, ip) (absent now) as the newest; 0 or -ENOMEM. */
+static int
+neigh_insert(struct ft_vtep *v, uint32_t vni, uint32_t ip, const uint8_t *mac, bool reachable,
+             uint64_t since_ms)
+{
+	struct vninode *n = vni_get(v, vni);
+	struct neigh *nb = neigh_get(v, vni, ip);
+
+	if (n == NULL || nb == NULL || v->op.failed || op_log(v, U_NB_ADD, nb, 0) < 0)
+		return -ENOMEM;
+	v->op.log.v[v->op.log.n - 1].nb = *nb;
+	memcpy(nb->mac, mac, 6);
+	nb->reachable = reachable;
+	nb->since_ms = since_ms;
+	nb->present = true;
+	nb->prev = v->st.nlast;
+	nb->next = NULL;
+	neigh_link(&v->st, nb);
+	n->n_neigh++;
+	return 0;
+}
+
+/* Sets a replication id or a group id (slot 'p', a rid when 'rid'), in the bitmaps too. */
+static int
+id_set(struct ft_vtep *v, bool rid, void *p, uint32_t id)
+{
+	uint32_t old = rid ? ((struct ipnode *)p)->rid : *(uint32_t *)p;
+	uint64_t *map = rid ? v->st.rid_used : v->st.group_used;
+
+	if (op_log(v, U_ID, p, old | (rid ? 1u << 31 : 0)) < 0)
+		return -ENOMEM;
+	if (old != 0)
+		bit_set(map, old, false);
+	if (id != 0)
+		bit_set(map, id, true);
+	if (rid)
+		((struct ipnode *)p)->rid = (uint16_t)id;
+	else
+		*(uint32_t *)p = id;
+	return 0;
+}
+
+static void
+undo_one(struct ft_vtep *v, struct undo *u)
+{
+	struct state *st = &v->st;
+
+	switch (u->op) {
+	case U_ROW_ADD:
+		row_unlink(v, u->p);
+		free(u->p);
+		break;
+	case U_ROW_DEL:
+		row_link(v, u->p);
+		break;
+	case U_NB_ADD: {
+		struct neigh *nb = u->p;
+
+		neigh_unlink(st, nb);
+		vni_find(st, nb->vni)->n_neigh--;
+		memcpy(nb->mac, u->nb.mac, 6);
+		nb->reachable = u->nb.reachable;
+		nb->since_ms = u->nb.since_ms;
+		nb->present = u->nb.present;
+		nb->prev = u->nb.prev;
+		nb->next = u->nb.next;
+		break;
+	}
+	case U_NB_DEL: {
+		struct neigh *nb = u->p;
+
+		neigh_link(st, nb);
+		nb->present = true;
+		vni_find(st, nb->vni)->n_neigh++;
+		break;
+	}
+	case U_ID: {
+		bool rid = u->old >> 31;
+		uint32_t old = u->old & ~(1u << 31);
+		uint32_t cur = rid ? ((struct ipnode *)u->p)->rid : *(uint32_t *)u->p;
+		uint64_t *map = rid ? st->rid_used : st->group_used;
+
+		if (cur != 0)
+			bit_set(map, cur, false);
+		if (old != 0)
+			bit_set(map, old, true);
+		if (rid)
+			((struct ipnode *)u->p)->rid = (uint16_t)old;
+		else
+			*(uint32_t *)u->p = old;
+		break;
+	}
+	}
+}
+
+/*
+ * Starts a command. 'all': it may change anything (ports, settings, next
+ * hops, many rows): what all the state renders to now is kept, and the
+ * ports, next hops and settings are saved. Else only what it touches.
+ * 0 or -ENOMEM (then nothing started).
+ */
+static int
+op_begin(struct ft_vtep *v, bool all)
+{
+	struct op *op = &v->op;
+
+	op->all = all;
+	op->failed = false;
+	op->touched.n = 0;
+	op->log.n = 0;
+	memset(&op->old, 0, sizeof(op->old));
+	if (!all)
+		return 0;
+	op->set = v->st.set;
+	if (VEC_DUP(op->ports, v->st.ports) < 0 || VEC_DUP(op->nh, v->st.nh) < 0) {
+		free(op->ports.v);
+		op->ports.v = NULL;
+		return -ENOMEM;
+	}
+	render_all(v, &v->st, &op->old);
+	if (op->old.oom) {
+		render_free(&op->old);
+		free(op->ports.v);
+		free(op->nh.v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Ends the command: keeps what it did ('keep') or undoes it; frees what it emptied. */
+static void
+op_end(struct ft_vtep *v, bool keep)
+{
+	struct op *op = &v->op;
+
+	for (uint32_t i = op->log.n; i-- > 0;) {
+		struct undo *u = &op->log.v[i];
+
+		if (!keep)
+			undo_one(v, u);
+		else if (u->op == U_ROW_DEL)
+			free(u->p);
+	}
+	if (op->all) {
+		if (!keep) {
+			free(v->st.ports.v);
+			free(v->st.nh.v);
+			v->st.ports = op->ports;
+			v->st.nh = op->nh;
+			v->st.set = op->set;
+		} else {
+			free(op->ports.v);
+			free(op->nh.v);
+		}
+		memset(&op->ports, 0, sizeof(op->ports));
+		memset(&op->nh, 0, sizeof(op->nh));
+	}
+	for (uint32_t i = 0; i < op->touched.n; i++) {
+		struct node *nd = op->touched.v[i];
+
+		nd->touched = false;
+		if (node_empty(nd)) {
+			hmap_remove(&v->st.maps[nd->kind], &nd->hn);
+			free(nd);
+		}
+	}
+	op->touched.n = 0;
+	op->log.n = 0;
+	render_free(&op->old);
+}
+
+/*
+ * Frees the ids of touched nodes that no longer need them, then allocates
+ * the ids they newly need (lowest free first): rids in the order of the
+ * IPs' oldest rows, then groups.
+ */
+static int
+ids_update(struct ft_vtep *v, struct ft_error *err)
+{
+	struct op *op = &v->op;
+	struct ipnode **need = NULL;
+	uint32_t n_need = 0;
+	int rc = 0;
+
+	for (uint32_t i = 0; i < op->touched.n && rc == 0; i++) {
+		struct node *nd = op->touched.v[i];
+
+		if (nd->kind == N_IP && ((struct ipnode *)nd)->rid != 0 &&
+		    ((struct ipnode *)nd)->n_need == 0)
+			rc = id_set(v, true, nd, 0);
+		else if (nd->kind == N_ENTRY && ((struct entry *)nd)->group != 0 &&
+		         !entry_needs_group((struct entry *)nd))
+			rc = id_set(v, false, &((struct entry *)nd)->group, 0);
+		else if (nd->kind == N_VNI && ((struct vninode *)nd)->group != 0 &&
+		         !vni_used(&v->st, (struct vninode *)nd))
+			rc = id_set(v, false, &((struct vninode *)nd)->group, 0);
+	}
+	for (uint32_t i = 0; i < op->touched.n && rc == 0; i++) {
+		struct ipnode *p = (struct ipnode *)op->touched.v[i];
+
+		if (p->nd.kind != N_IP || p->rid != 0 || p->n_need == 0)
+			continue;
+		if (n_need % 16 == 0) {
+			struct ipnode **q = realloc(need, (n_need + 16) * sizeof(*need));
+
+			if (q == NULL) {
+				rc = -ENOMEM;
+				break;
+			}
+			need = q;
+		}
+		/* Insertion by the oldest row (few IPs per command). */
+		uint32_t k = n_need++;
+
+		for (; k > 0 && need[k - 1]->first->seq > p->first->seq; k--)
+			need[k] = need[k - 1];
+		need[k] = p;
+	}
+	for (uint32_t i = 0; i < n_need && rc == 0; i++) {
+		uint32_t rid = bit_first_clear(v->st.rid_used, 65536);
+
+		if (rid == 65536)
+			rc = ft_error_set(err, -ENOSPC, FT_ERR_ENTRY, UINT32_MAX, "dst",
+			                  "no free replication id (65535 remote VTEPs)");
+		else
+			rc = id_set(v, true, need[i], rid);
+	}
+	free(need);
+	for (int pass = 0; pass < 2 && rc == 0; pass++)
+		for (uint32_t i = 0; i < op->touched.n && rc == 0; i++) {
+			struct node *nd = op->touched.v[i];
+			uint32_t *slot, g;
+
+			if (pass == 0 && nd->kind == N_VNI && ((struct vninode *)nd)->group == 0 &&
+			    vni_used(&v->st, (struct vninode *)nd))
+				slot = &((struct vninode *)nd)->group;
+			else if (pass == 1 && nd->kind == N_ENTRY &&
+			         ((struct entry *)nd)->group == 0 &&
+			         entry_needs_group((struct entry *)nd))
+				slot = &((struct entry *)nd)->group;
+			else
+				continue;
+			g = bit_first_clear(v->st.group_used, v->n_groups);
+			if (g >= v->n_groups)
+				rc = ft_error_set(err, -ENOSPC, FT_ERR_GROUP, UINT32_MAX, NULL,
+				                  "no free replication group (the program has %u)",
+				                  v->n_groups);
+			else
+				rc = id_set(v, false, slot, g);
+		}
+	if (rc == -ENOMEM)
+		rc = ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, NULL,
+		                  "out of memory");
+	return rc;
 }
 
 /* --- Transactions ---------------------------------------------------------------------- */
@@ -915,29 +1693,55 @@ key_collect(uint32_t table, const struct ft_entry_info *e, void *arg)
  * Makes 'st' (taken: freed or kept) the state, in one transaction; with
  * 'clear_learn', every mac_learn entry is deleted in it too.
  */
+
+/*
+ * Ends the command started by op_begin(): allocates and frees ids, renders
+ * what the touched nodes (or all the state) stand for now, and stages the
+ * difference from what they stood for before in one transaction; with
+ * 'clear_learn', every mac_learn entry is deleted in it too. When the
+ * commit fails, the command is undone.
+ */
 static int
-commit_state(struct ft_vtep *v, struct state *st, bool clear_learn, struct ft_error *err)
+op_commit(struct ft_vtep *v, bool clear_learn, struct ft_error *err)
 {
 	struct keys keys = {.size = v->key_size[T_MAC_LEARN]};
-	struct render r;
+	struct render r = {0};
 	struct ft_txn *txn;
 	int rc;
 
-	if ((rc = ids_update(v, st, err)) < 0 || (rc = render(v, st, &r, err)) < 0) {
-		state_free(st);
-		return rc;
+	if (v->op.failed)
+		rc = oom(err);
+	else
+		rc = ids_update(v, err);
+	if (rc < 0)
+		goto out;
+	if (v->op.all) {
+		render_all(v, &v->st, &r);
+	} else {
+		const struct port *up = uplink_of(&v->st);
+
+		for (uint32_t i = 0; i < v->op.touched.n; i++)
+			render_node(v, &v->st, v->op.touched.v[i], up, &r);
 	}
+	render_config(v, &v->st, r.config);
+	r.learning = v->st.set.learning;
+	if (r.oom || v->op.old.oom) {
+		rc = oom(err);
+		goto out;
+	}
+	render_sort(&v->op.old);
+	render_sort(&r);
 	if (clear_learn &&
 	    (ft_pipeline_table_walk(v->pipe, v->table[T_MAC_LEARN], key_collect, &keys) != 0 ||
 	     keys.oom)) {
-		rc = ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, NULL, "out of memory");
+		rc = oom(err);
 		goto out;
 	}
 	if ((txn = ft_txn_begin(v->pipe, err)) == NULL) {
 		rc = err != NULL && err->code < 0 ? err->code : -EBUSY;
 		goto out;
 	}
-	rc = stage_diff(v, txn, &v->cur, &r, err);
+	rc = stage_diff(v, txn, &v->op.old, &r, err);
 	for (uint32_t i = 0; rc == 0 && i < keys.n; i++) {
 		struct ft_entry e = {.key = keys.v + (size_t)i * keys.size};
 
@@ -949,16 +1753,17 @@ commit_state(struct ft_vtep *v, struct state *st, bool clear_learn, struct ft_er
 		rc = ft_txn_commit(txn, err);
 out:
 	free(keys.v);
-	if (rc < 0) {
-		render_free(&r);
-		state_free(st);
-		return rc;
-	}
-	render_free(&v->cur);
-	v->cur = r;
-	state_free(&v->st);
-	v->st = *st;
-	return 0;
+	render_free(&r);
+	op_end(v, rc == 0);
+	return rc;
+}
+
+/* Undoes the command started by op_begin(); returns 'rc'. */
+static int
+op_abort(struct ft_vtep *v, int rc)
+{
+	op_end(v, false);
+	return rc;
 }
 
 /* --- Parsing ------------------------------------------------------------------------------ */
@@ -1075,26 +1880,22 @@ say(ft_ctl_out_fn out, void *arg, const char *fmt, ...)
 	"fdb add|append|replace MAC vni N dst IP | fdb add|replace MAC vni N port PORT | "         \
 	"fdb del MAC vni N [dst IP] | fdb show [vni N]"
 
-/* Removes the rows of (vni, mac) that are learned (all: 'learned_only' false). */
-static void
-fdb_remove(struct state *st, uint32_t vni, const uint8_t *mac, bool learned_only)
+/* The number of fdb rows of (vni, mac). */
+static uint32_t
+fdb_count(const struct state *st, uint32_t vni, const uint8_t *mac)
 {
-	for (uint32_t i = st->fdb.n; i-- > 0;) {
-		const struct fdb_row *f = &st->fdb.v[i];
+	const struct entry *e = entry_find(st, vni, mac);
 
-		if (f->vni == vni && memcmp(f->mac, mac, 6) == 0 && (!learned_only || f->learned))
-			VEC_DEL(st->fdb, i);
-	}
+	return e != NULL ? e->n : 0;
 }
 
 /* Is (vni, mac) a learned entry (its rows learned). */
 static bool
 fdb_is_learned(const struct state *st, uint32_t vni, const uint8_t *mac)
 {
-	for (uint32_t i = 0; i < st->fdb.n; i++)
-		if (st->fdb.v[i].vni == vni && memcmp(st->fdb.v[i].mac, mac, 6) == 0)
-			return st->fdb.v[i].learned;
-	return false;
+	const struct entry *e = entry_find(st, vni, mac);
+
+	return e != NULL && e->first != NULL && e->first->learned;
 }
 
 static int
@@ -1108,7 +1909,7 @@ fdb_row_cmp(const void *a, const void *b)
 		return x->vni < y->vni ? -1 : 1;
 	if ((c = memcmp(x->mac, y->mac, 6)) != 0)
 		return c;
-	return x < y ? -1 : x > y;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 /* "... show [vni N]": '*all' unless a VNI is given. */
@@ -1140,11 +1941,11 @@ fdb_show(struct ft_vtep *v, int argc, char **argv, ft_ctl_out_fn out, void *arg,
 
 	if ((rc = show_vni(argc, argv, "fdb show [vni N]", &vni, &all, err)) < 0)
 		return rc;
-	if ((rows = calloc(v->st.fdb.n + 1, sizeof(*rows))) == NULL)
+	if ((rows = calloc(v->st.n_rows + 1, sizeof(*rows))) == NULL)
 		return oom(err);
-	for (uint32_t i = 0; i < v->st.fdb.n; i++)
-		if (all || v->st.fdb.v[i].vni == vni)
-			rows[n++] = &v->st.fdb.v[i];
+	for (const struct fdb_row *f = v->st.first; f != NULL; f = f->anext)
+		if (all || f->vni == vni)
+			rows[n++] = f;
 	qsort(rows, n, sizeof(*rows), fdb_row_cmp);
 	for (uint32_t i = 0; i < n; i++) {
 		const struct fdb_row *f = rows[i];
@@ -1170,8 +1971,8 @@ cmd_fdb(struct ft_vtep *v, int argc, char **argv, ft_ctl_out_fn out, void *arg,
 	enum { ADD, APPEND, REPLACE, DEL } op;
 	bool have_dst = false, have_port = false, have_vni = false;
 	uint32_t vni = 0, dst = 0, port = 0;
+	const struct entry *e;
 	struct fdb_row row;
-	struct state st;
 	uint8_t mac[6];
 	uint32_t n;
 	int rc;
@@ -1240,16 +2041,14 @@ cmd_fdb(struct ft_vtep *v, int argc, char **argv, ft_ctl_out_fn out, void *arg,
 			return ft_error_set(err, -EINVAL, FT_ERR_FIELD, UINT32_MAX, "dst",
 			                    "dst is not a unicast address");
 	}
-	n = fdb_count(&v->st, vni, mac);
+	e = entry_find(&v->st, vni, mac);
+	n = e != NULL ? e->n : 0;
 	if (op == DEL) {
 		uint32_t found = 0;
 
-		for (uint32_t i = 0; i < v->st.fdb.n; i++) {
-			const struct fdb_row *f = &v->st.fdb.v[i];
-
-			found += f->vni == vni && memcmp(f->mac, mac, 6) == 0 &&
-			         (!have_dst || (!f->to_port && f->val == dst));
-		}
+		for (const struct fdb_row *f = e != NULL ? e->first : NULL; f != NULL;
+		     f = f->enext)
+			found += !have_dst || (!f->to_port && f->val == dst);
 		if (found == 0)
 			return ft_error_set(err, -ENOENT, FT_ERR_ENTRY, UINT32_MAX, "mac",
 			                    "no fdb entry %s vni %u%s%s", argv[2], vni,
@@ -1259,7 +2058,7 @@ cmd_fdb(struct ft_vtep *v, int argc, char **argv, ft_ctl_out_fn out, void *arg,
 		return ft_error_set(err, -EEXIST, FT_ERR_ENTRY, UINT32_MAX, "mac",
 		                    "fdb entry %s vni %u exists (append or replace it)", argv[2],
 		                    vni);
-	if ((rc = state_dup(&st, &v->st)) < 0)
+	if (op_begin(v, false) < 0)
 		return oom(err);
 	memset(&row, 0, sizeof(row));
 	row.vni = vni;
@@ -1269,17 +2068,15 @@ cmd_fdb(struct ft_vtep *v, int argc, char **argv, ft_ctl_out_fn out, void *arg,
 	switch (op) {
 	case ADD:
 	case REPLACE:
-		fdb_remove(&st, vni, mac, false);
-		rc = VEC_PUSH(st.fdb, row);
+		if ((rc = fdb_remove(v, vni, mac, false)) == 0)
+			rc = row_add(v, &row);
 		break;
 	case APPEND:
 		/* A learned entry gives way; a port entry does not take destinations. */
-		fdb_remove(&st, vni, mac, true);
-		for (uint32_t i = 0; i < st.fdb.n && rc == 0; i++) {
-			const struct fdb_row *f = &st.fdb.v[i];
-
-			if (f->vni != vni || memcmp(f->mac, mac, 6) != 0)
-				continue;
+		rc = fdb_remove(v, vni, mac, true);
+		e = entry_find(&v->st, vni, mac);
+		for (const struct fdb_row *f = e != NULL ? e->first : NULL; f != NULL && rc == 0;
+		     f = f->enext) {
 			if (f->to_port)
 				rc = ft_error_set(err, -EINVAL, FT_ERR_ENTRY, UINT32_MAX, "mac",
 				                  "fdb entry %s vni %u is a local port's", argv[2],
@@ -1289,24 +2086,20 @@ cmd_fdb(struct ft_vtep *v, int argc, char **argv, ft_ctl_out_fn out, void *arg,
 				                  "fdb entry %s vni %u already has that dst",
 				                  argv[2], vni);
 		}
-		if (rc == 0 && (rc = VEC_PUSH(st.fdb, row)) < 0)
-			rc = oom(err);
+		if (rc == 0)
+			rc = row_add(v, &row);
 		break;
 	case DEL:
-		for (uint32_t i = st.fdb.n; i-- > 0;) {
-			const struct fdb_row *f = &st.fdb.v[i];
-
-			if (f->vni == vni && memcmp(f->mac, mac, 6) == 0 &&
-			    (!have_dst || (!f->to_port && f->val == dst)))
-				VEC_DEL(st.fdb, i);
+		for (struct fdb_row *f = e->first, *next; f != NULL && rc == 0; f = next) {
+			next = f->enext;
+			if (!have_dst || (!f->to_port && f->val == dst))
+				rc = row_del(v, f);
 		}
 		break;
 	}
-	if (rc < 0) {
-		state_free(&st);
-		return rc == -ENOMEM ? oom(err) : rc;
-	}
-	return commit_state(v, &st, false, err);
+	if (rc < 0)
+		return op_abort(v, rc == -ENOMEM ? oom(err) : rc);
+	return op_commit(v, false, err);
 }
 
 /* --- neigh -------------------------------------------------------------------------------- */
@@ -1316,18 +2109,10 @@ cmd_fdb(struct ft_vtep *v, int argc, char **argv, ft_ctl_out_fn out, void *arg,
 	"neigh show [vni N]"
 
 static int
-neigh_find(const struct state *st, uint32_t vni, uint32_t ip)
-{
-	for (uint32_t i = 0; i < st->neigh.n; i++)
-		if (st->neigh.v[i].vni == vni && st->neigh.v[i].ip == ip)
-			return (int)i;
-	return -1;
-}
-
-static int
 neigh_cmp(const void *a, const void *b)
 {
-	const struct neigh *x = a, *y = b;
+	const struct neigh *x = *(const struct neigh *const *)a;
+	const struct neigh *y = *(const struct neigh *const *)b;
 
 	if (x->vni != y->vni)
 		return x->vni < y->vni ? -1 : 1;
@@ -1338,26 +2123,26 @@ static int
 neigh_show(struct ft_vtep *v, int argc, char **argv, ft_ctl_out_fn out, void *arg,
            struct ft_error *err)
 {
-	struct neigh *ns;
+	const struct neigh **ns;
 	uint32_t vni = 0, n = 0;
 	bool all = true;
 	int rc;
 
 	if ((rc = show_vni(argc, argv, "neigh show [vni N]", &vni, &all, err)) < 0)
 		return rc;
-	if ((ns = calloc(v->st.neigh.n + 1, sizeof(*ns))) == NULL)
+	if ((ns = calloc(v->st.maps[N_NEIGH].n + 1, sizeof(*ns))) == NULL)
 		return oom(err);
-	for (uint32_t i = 0; i < v->st.neigh.n; i++)
-		if (all || v->st.neigh.v[i].vni == vni)
-			ns[n++] = v->st.neigh.v[i];
+	for (const struct neigh *nb = v->st.nfirst; nb != NULL; nb = nb->next)
+		if (all || nb->vni == vni)
+			ns[n++] = nb;
 	qsort(ns, n, sizeof(*ns), neigh_cmp);
 	for (uint32_t i = 0; i < n; i++) {
 		char mac[20], ip[16];
 
-		fmt_mac(ns[i].mac, mac, sizeof(mac));
-		fmt_ip(ns[i].ip, ip, sizeof(ip));
-		say(out, arg, "neigh add %s lladdr %s vni %u nud %s", ip, mac, ns[i].vni,
-		    ns[i].reachable ? "reachable" : "permanent");
+		fmt_mac(ns[i]->mac, mac, sizeof(mac));
+		fmt_ip(ns[i]->ip, ip, sizeof(ip));
+		say(out, arg, "neigh add %s lladdr %s vni %u nud %s", ip, mac, ns[i]->vni,
+		    ns[i]->reachable ? "reachable" : "permanent");
 	}
 	free(ns);
 	return 0;
@@ -1369,10 +2154,9 @@ cmd_neigh(struct ft_vtep *v, int argc, char **argv, ft_ctl_out_fn out, void *arg
 {
 	bool have_mac = false, have_vni = false, reachable = false, del;
 	uint32_t vni = 0, ip;
-	struct neigh nb;
-	struct state st;
+	struct neigh *at;
 	uint8_t mac[6];
-	int rc, at;
+	int rc;
 
 	if (argc < 2)
 		return usage(NEIGH_USAGE, err);
@@ -1409,8 +2193,10 @@ cmd_neigh(struct ft_vtep *v, int argc, char **argv, ft_ctl_out_fn out, void *arg
 	if (!have_vni)
 		return ft_error_set(err, -EINVAL, FT_ERR_FIELD, UINT32_MAX, "vni", "missing vni N");
 	at = neigh_find(&v->st, vni, ip);
+	if (at != NULL && !at->present)
+		at = NULL;
 	if (del) {
-		if (at < 0)
+		if (at == NULL)
 			return ft_error_set(err, -ENOENT, FT_ERR_ENTRY, UINT32_MAX, "ip",
 			                    "no neighbour %s vni %u", argv[2], vni);
 	} else {
@@ -1420,27 +2206,19 @@ cmd_neigh(struct ft_vtep *v, int argc, char **argv, ft_ctl_out_fn out, void *arg
 		if (mac[0] & 1)
 			return ft_error_set(err, -EINVAL, FT_ERR_FIELD, UINT32_MAX, "lladdr",
 			                    "lladdr %s is a group address", argv[4]);
-		if (at >= 0 && strcmp(argv[1], "add") == 0)
+		if (at != NULL && strcmp(argv[1], "add") == 0)
 			return ft_error_set(err, -EEXIST, FT_ERR_ENTRY, UINT32_MAX, "ip",
 			                    "neighbour %s vni %u exists (replace it)", argv[2],
 			                    vni);
 	}
-	if (state_dup(&st, &v->st) < 0)
+	if (op_begin(v, false) < 0)
 		return oom(err);
-	if (at >= 0)
-		VEC_DEL(st.neigh, (uint32_t)at);
-	if (!del) {
-		nb = (struct neigh){.vni = vni,
-		                    .ip = ip,
-		                    .reachable = reachable,
-		                    .since_ms = pipe_now(v->pipe)};
-		memcpy(nb.mac, mac, 6);
-		if (VEC_PUSH(st.neigh, nb) < 0) {
-			state_free(&st);
-			return oom(err);
-		}
-	}
-	return commit_state(v, &st, false, err);
+	rc = at != NULL ? neigh_remove(v, at) : 0;
+	if (rc == 0 && !del)
+		rc = neigh_insert(v, vni, ip, mac, reachable, pipe_now(v->pipe));
+	if (rc < 0)
+		return op_abort(v, oom(err));
+	return op_commit(v, false, err);
 }
 
 /* --- port ---------------------------------------------------------------------------------- */
@@ -1453,7 +2231,6 @@ cmd_port(struct ft_vtep *v, int argc, char **argv, ft_ctl_out_fn out, void *arg,
          struct ft_error *err)
 {
 	struct port p = {0};
-	struct state st;
 	uint32_t val;
 	int rc;
 
@@ -1470,21 +2247,26 @@ cmd_port(struct ft_vtep *v, int argc, char **argv, ft_ctl_out_fn out, void *arg,
 		if (port_find(&v->st, p.port) == NULL)
 			return ft_error_set(err, -ENOENT, FT_ERR_FIELD, UINT32_MAX, "port",
 			                    "unknown port %u", p.port);
-		for (uint32_t i = 0; i < v->st.fdb.n; i++)
-			if (v->st.fdb.v[i].to_port && v->st.fdb.v[i].val == p.port &&
-			    !v->st.fdb.v[i].learned)
+		for (const struct fdb_row *f = v->st.first; f != NULL; f = f->anext)
+			if (f->to_port && f->val == p.port && !f->learned)
 				return ft_error_set(err, -EBUSY, FT_ERR_FIELD, UINT32_MAX, "port",
 				                    "port %u has static fdb entries (fdb del them)",
 				                    p.port);
-		if (state_dup(&st, &v->st) < 0)
+		if (op_begin(v, true) < 0)
 			return oom(err);
-		q = port_find(&st, p.port);
-		VEC_DEL(st.ports, (uint32_t)(q - st.ports.v));
+		q = port_find(&v->st, p.port);
+		if (!q->uplink && vni_get(v, q->vni) == NULL)
+			rc = -ENOMEM;
+		VEC_DEL(v->st.ports, (uint32_t)(q - v->st.ports.v));
 		/* Learned MACs behind the port go with it. */
-		for (uint32_t i = st.fdb.n; i-- > 0;)
-			if (st.fdb.v[i].to_port && st.fdb.v[i].val == p.port)
-				VEC_DEL(st.fdb, i);
-		return commit_state(v, &st, false, err);
+		for (struct fdb_row *f = v->st.first, *next; f != NULL && rc == 0; f = next) {
+			next = f->anext;
+			if (f->to_port && f->val == p.port)
+				rc = row_del(v, f);
+		}
+		if (rc < 0)
+			return op_abort(v, oom(err));
+		return op_commit(v, false, err);
 	}
 	if (argc < 4)
 		return usage(PORT_USAGE, err);
@@ -1521,13 +2303,11 @@ cmd_port(struct ft_vtep *v, int argc, char **argv, ft_ctl_out_fn out, void *arg,
 	if (port_find(&v->st, p.port) != NULL)
 		return ft_error_set(err, -EEXIST, FT_ERR_FIELD, UINT32_MAX, "port",
 		                    "port %u exists (port del it first)", p.port);
-	if (state_dup(&st, &v->st) < 0)
+	if (op_begin(v, true) < 0)
 		return oom(err);
-	if (VEC_PUSH(st.ports, p) < 0) {
-		state_free(&st);
-		return oom(err);
-	}
-	return commit_state(v, &st, false, err);
+	if ((!p.uplink && vni_get(v, p.vni) == NULL) || VEC_PUSH(v->st.ports, p) < 0)
+		return op_abort(v, oom(err));
+	return op_commit(v, false, err);
 }
 
 /* --- nexthop ---------------------------------------------------------------------------- */
@@ -1540,7 +2320,6 @@ cmd_nexthop(struct ft_vtep *v, int argc, char **argv, ft_ctl_out_fn out, void *a
 {
 	struct nexthop h = {.plen = 32};
 	char buf[64], *slash;
-	struct state st;
 	int rc, at = -1;
 	bool del;
 
@@ -1582,15 +2361,13 @@ cmd_nexthop(struct ft_vtep *v, int argc, char **argv, ft_ctl_out_fn out, void *a
 	if (!del && at >= 0 && strcmp(argv[1], "add") == 0)
 		return ft_error_set(err, -EEXIST, FT_ERR_ENTRY, UINT32_MAX, "prefix",
 		                    "nexthop %s exists (replace it)", argv[2]);
-	if (state_dup(&st, &v->st) < 0)
+	if (op_begin(v, true) < 0)
 		return oom(err);
 	if (at >= 0)
-		VEC_DEL(st.nh, (uint32_t)at);
-	if (!del && VEC_PUSH(st.nh, h) < 0) {
-		state_free(&st);
-		return oom(err);
-	}
-	return commit_state(v, &st, false, err);
+		VEC_DEL(v->st.nh, (uint32_t)at);
+	if (!del && VEC_PUSH(v->st.nh, h) < 0)
+		return op_abort(v, oom(err));
+	return op_commit(v, false, err);
 }
 
 /* --- vtep set / show ------------------------------------------------------------------------ */
@@ -1637,7 +2414,6 @@ cmd_vtep(struct ft_vtep *v, int argc, char **argv, ft_ctl_out_fn out, void *arg,
          struct ft_error *err)
 {
 	struct settings s = v->st.set;
-	struct state st;
 	bool flag, clear_learn;
 	uint32_t val;
 	int rc = 0;
@@ -1706,16 +2482,20 @@ cmd_vtep(struct ft_vtep *v, int argc, char **argv, ft_ctl_out_fn out, void *arg,
 	if (!s.have_local_ip)
 		return ft_error_set(err, -EINVAL, FT_ERR_FIELD, UINT32_MAX, "local-ip",
 		                    "missing local-ip IP");
-	if (state_dup(&st, &v->st) < 0)
+	if (op_begin(v, true) < 0)
 		return oom(err);
 	clear_learn = v->st.set.learning && !s.learning;
-	st.set = s;
+	v->st.set = s;
 	/* learning off: the learned entries and their copies go. */
-	if (clear_learn)
-		for (uint32_t i = st.fdb.n; i-- > 0;)
-			if (st.fdb.v[i].learned)
-				VEC_DEL(st.fdb, i);
-	if ((rc = commit_state(v, &st, clear_learn, err)) < 0)
+	for (struct fdb_row *f = v->st.first, *next; clear_learn && f != NULL && rc == 0;
+	     f = next) {
+		next = f->anext;
+		if (f->learned)
+			rc = row_del(v, f);
+	}
+	if (rc < 0)
+		return op_abort(v, oom(err));
+	if ((rc = op_commit(v, clear_learn, err)) < 0)
 		return rc;
 	flag = ft_pipeline_table_set_idle_timeout(v->pipe, v->table[T_MAC_LEARN], s.ageing_s * 1000,
 	                                          err) == 0;
@@ -1739,7 +2519,6 @@ vtep_changed(struct ft_ctl *ctl, void *vocab_arg, bool learned, uint32_t table,
 {
 	struct ft_vtep *v = vocab_arg;
 	struct ft_vtep_event ev = {0};
-	struct state st;
 	char mac[20], ip[16];
 	bool is_static;
 	int rc = 0;
@@ -1773,14 +2552,11 @@ vtep_changed(struct ft_ctl *ctl, void *vocab_arg, bool learned, uint32_t table,
 		memcpy(row.mac, ev.mac, 6);
 		row.to_port = ev.remote_ip == 0;
 		row.val = row.to_port ? ev.port : ev.remote_ip;
-		if (state_dup(&st, &v->st) < 0)
+		if (op_begin(v, false) < 0)
 			return oom(err);
-		fdb_remove(&st, ev.vni, ev.mac, true);
-		if (VEC_PUSH(st.fdb, row) < 0) {
-			state_free(&st);
-			return oom(err);
-		}
-		rc = commit_state(v, &st, false, err);
+		if (fdb_remove(v, ev.vni, ev.mac, true) < 0 || row_add(v, &row) < 0)
+			return op_abort(v, oom(err));
+		rc = op_commit(v, false, err);
 		return rc < 0 ? rc : 1;
 	}
 	ev.kind = FT_VTEP_AGED;
@@ -1788,10 +2564,11 @@ vtep_changed(struct ft_ctl *ctl, void *vocab_arg, bool learned, uint32_t table,
 	emit(v, &ev);
 	if (is_static || fdb_count(&v->st, ev.vni, ev.mac) == 0)
 		return 1;
-	if (state_dup(&st, &v->st) < 0)
+	if (op_begin(v, false) < 0)
 		return oom(err);
-	fdb_remove(&st, ev.vni, ev.mac, true);
-	rc = commit_state(v, &st, false, err);
+	if (fdb_remove(v, ev.vni, ev.mac, true) < 0)
+		return op_abort(v, oom(err));
+	rc = op_commit(v, false, err);
 	return rc < 0 ? rc : 1;
 }
 
@@ -1803,28 +2580,33 @@ vtep_poll(struct ft_ctl *ctl, void *vocab_arg, ft_ctl_out_fn out, void *out_arg,
 	struct ft_vtep *v = vocab_arg;
 	uint64_t now = pipe_now(v->pipe), limit = (uint64_t)v->st.set.ageing_s * 1000;
 	struct neigh *gone;
-	struct state st;
 	uint32_t n = 0;
-	int rc;
+	int rc = 0;
 
 	(void)ctl;
-	for (uint32_t i = 0; i < v->st.neigh.n; i++)
-		n += v->st.neigh.v[i].reachable && now - v->st.neigh.v[i].since_ms > limit;
+	for (const struct neigh *nb = v->st.nfirst; nb != NULL; nb = nb->next)
+		n += nb->reachable && now - nb->since_ms > limit;
 	if (n == 0)
 		return 0;
-	if ((gone = calloc(n, sizeof(*gone))) == NULL || state_dup(&st, &v->st) < 0) {
+	if ((gone = calloc(n, sizeof(*gone))) == NULL || op_begin(v, false) < 0) {
 		free(gone);
 		return oom(err);
 	}
 	n = 0;
-	for (uint32_t i = st.neigh.n; i-- > 0;)
-		if (st.neigh.v[i].reachable && now - st.neigh.v[i].since_ms > limit) {
-			gone[n++] = st.neigh.v[i];
-			VEC_DEL(st.neigh, i);
+	for (struct neigh *nb = v->st.nfirst, *next; nb != NULL && rc == 0; nb = next) {
+		next = nb->next;
+		if (nb->reachable && now - nb->since_ms > limit) {
+			gone[n++] = *nb;
+			rc = neigh_remove(v, nb);
 		}
-	/* The lines and callbacks once the entries are gone. */
-	if ((rc = commit_state(v, &st, false, err)) == 0) {
-		for (uint32_t i = n; i-- > 0;) {
+	}
+	if (rc < 0) {
+		free(gone);
+		return op_abort(v, oom(err));
+	}
+	/* The lines and callbacks once the entries are gone, oldest first. */
+	if ((rc = op_commit(v, false, err)) == 0) {
+		for (uint32_t i = 0; i < n; i++) {
 			struct ft_vtep_event ev = {.kind = FT_VTEP_NEIGH_EXPIRED,
 			                           .vni = gone[i].vni,
 			                           .ip = gone[i].ip};
@@ -2016,9 +2798,14 @@ ft_vtep_attach(struct ft_ctl *ctl, struct ft_vtep **out, struct ft_error *err)
 	        .ageing_s = d.idle_timeout_ms >= 1000 ? d.idle_timeout_ms / 1000 : DEFAULT_AGEING_S,
 	        .ttl = 64,
 	};
-	/* What the empty state renders to: nothing but the default settings. */
-	render_config(v, &v->st, v->cur.config);
-	v->cur.learning = true;
+	/* The empty state renders to nothing but the default settings. */
+	v->st.rid_used = calloc(65536 / 64, sizeof(uint64_t));
+	v->st.group_used = calloc(v->n_groups / 64 + 1, sizeof(uint64_t));
+	if (v->st.rid_used == NULL || v->st.group_used == NULL) {
+		state_free(&v->st);
+		free(v);
+		return oom(err);
+	}
 	v->vocab = (struct ft_ctl_vocab){
 	        .words = vtep_words,
 	        .exec = vtep_exec,
@@ -2028,6 +2815,7 @@ ft_vtep_attach(struct ft_ctl *ctl, struct ft_vtep **out, struct ft_error *err)
 	        .poll = vtep_poll,
 	};
 	if ((rc = ft_ctl_add_vocab(ctl, &v->vocab)) < 0) {
+		state_free(&v->st);
 		free(v);
 		return ft_error_set(err, rc, FT_ERR_UNSPEC, UINT32_MAX, NULL,
 		                    rc == -EEXIST ? "the session has the VTEP's words already"
@@ -2043,7 +2831,8 @@ ft_vtep_destroy(struct ft_vtep *v)
 	if (v == NULL)
 		return;
 	state_free(&v->st);
-	render_free(&v->cur);
+	free(v->op.touched.v);
+	free(v->op.log.v);
 	free(v);
 }
 

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -913,6 +914,128 @@ test_generic_poll_and_events(void **state)
 	fx_destroy(f);
 }
 
+/* --- Scale ------------------------------------------------------------------------------ */
+
+struct tally {
+	struct fx *f;
+	const char *action; /* NULL: every entry */
+	uint32_t n;
+};
+
+static int
+tally_entry(uint32_t table, const struct ft_entry_info *e, void *arg)
+{
+	struct tally *t = arg;
+
+	(void)table;
+	t->n += t->action == NULL || strcmp(action_name(t->f, e->action), t->action) == 0;
+	return 0;
+}
+
+/* The number of entries of 'table' (with 'action' when not NULL). */
+static uint32_t
+n_entries(struct fx *f, const char *table, const char *action)
+{
+	struct tally t = {.f = f, .action = action};
+
+	assert_int_equal(ft_pipeline_table_walk(f->pipe, tid(f, table), tally_entry, &t), 0);
+	return t.n;
+}
+
+static void
+count_line(void *arg, const char *line)
+{
+	(void)line;
+	++*(uint32_t *)arg;
+}
+
+/* The number of lines 'line' writes. */
+static uint32_t
+n_lines(struct fx *f, const char *line)
+{
+	uint32_t n = 0;
+
+	assert_int_equal(ft_ctl_exec(f->ctl, line, count_line, &n, &f->err), 0);
+	return n;
+}
+
+#define SCALE_N 20000
+
+/*
+ * Entry i of the scale test: VNI 100 + i % 4; behind port 2 when i % 5 is 0,
+ * else behind 10.0.2.(1 + i % 16); entries with i % 200 == 1 (behind
+ * 10.0.2.2 or 10.0.2.10) also get a second destination, 10.0.1.1 (one of
+ * the flood list's).
+ */
+static void
+scale_mac(uint32_t i, char *buf, size_t size)
+{
+	snprintf(buf, size, "02:01:00:%02x:%02x:%02x", (i >> 16) & 0xff, (i >> 8) & 0xff,
+	         i & 0xff);
+}
+
+/*
+ * A large fdb, one command at a time: 20,000 entries (a second each with a
+ * per-command cost linear in the table, as the vocabulary had: hours; now
+ * a few microseconds each), then the tables counted. No timing is asserted
+ * (STYLE.md): the suite's timeout is the bound.
+ */
+static void
+test_scale(void **state)
+{
+	struct fx *f = fx_create(true);
+	char line[128], mac[20];
+
+	(void)state;
+	setup(f);
+	for (uint32_t k = 1; k <= 8; k++) {
+		snprintf(line, sizeof(line), "fdb append 00:00:00:00:00:00 vni 100 dst 10.0.1.%u",
+		         k);
+		ok(f, line);
+	}
+	for (uint32_t i = 0; i < SCALE_N; i++) {
+		scale_mac(i, mac, sizeof(mac));
+		if (i % 5 == 0)
+			snprintf(line, sizeof(line), "fdb add %s vni %u port 2", mac, 100 + i % 4);
+		else
+			snprintf(line, sizeof(line), "fdb add %s vni %u dst 10.0.2.%u", mac,
+			         100 + i % 4, 1 + i % 16);
+		ok(f, line);
+		if (i % 200 == 1) {
+			snprintf(line, sizeof(line), "fdb append %s vni %u dst 10.0.1.1", mac,
+			         100 + i % 4);
+			ok(f, line);
+		}
+	}
+	assert_int_equal(n_entries(f, "fdb", NULL), SCALE_N);
+	assert_int_equal(n_entries(f, "fdb", "to_port"), SCALE_N / 5);
+	assert_int_equal(n_entries(f, "fdb", "to_vtep_group"), SCALE_N / 200);
+	/* The flood list's 8, the 16 unicast destinations', (101, 10.0.1.1) of the appends. */
+	assert_int_equal(n_entries(f, "vtep_known", NULL), 8 + 16 + 1);
+	/* The flood list's, and the two unicast destinations of the appended entries. */
+	assert_int_equal(n_entries(f, "remote_vtep", NULL), 8 + 2);
+	assert_int_equal(n_entries(f, "bum_group", NULL), 4);
+	assert_int_equal(n_entries(f, "vni_term", NULL), 4);
+	assert_int_equal(n_lines(f, "fdb show"), SCALE_N + 8 + SCALE_N / 200);
+
+	/* Half deleted (the even ones: the appended entries are odd), then the flood list. */
+	for (uint32_t i = 0; i < SCALE_N; i += 2) {
+		scale_mac(i, mac, sizeof(mac));
+		snprintf(line, sizeof(line), "fdb del %s vni %u", mac, 100 + i % 4);
+		ok(f, line);
+	}
+	assert_int_equal(n_entries(f, "fdb", NULL), SCALE_N / 2);
+	assert_int_equal(n_entries(f, "fdb", "to_port"), SCALE_N / 10);
+	assert_int_equal(n_entries(f, "fdb", "to_vtep_group"), SCALE_N / 200);
+	assert_int_equal(n_entries(f, "vtep_known", NULL), 8 + 8 + 1); /* odd i: odd 10.0.2.x */
+	ok(f, "fdb del 00:00:00:00:00:00 vni 100");
+	/* 10.0.1.1, 10.0.2.2 and 10.0.2.10, for the appended entries. */
+	assert_int_equal(n_entries(f, "remote_vtep", NULL), 3);
+	assert_int_equal(n_entries(f, "vtep_known", NULL), 8 + 1);
+	assert_int_equal(n_lines(f, "fdb show"), SCALE_N / 2 + SCALE_N / 200);
+	fx_destroy(f);
+}
+
 int
 main(void)
 {
@@ -926,6 +1049,7 @@ main(void)
 	        cmocka_unit_test(test_learning_off),
 	        cmocka_unit_test(test_rejected),
 	        cmocka_unit_test(test_generic_poll_and_events),
+	        cmocka_unit_test(test_scale),
 	};
 
 	return cmocka_run_group_tests(tests, find_root, NULL);
