@@ -1572,7 +1572,8 @@ ctx_get(struct ft_offload *off, enum ft_restore_kind kind, uint32_t port, uint32
 		c->steps = NULL;
 		if (n_steps && (c->steps = malloc(bytes)) == NULL)
 			goto nomem;
-		memcpy(c->steps, steps, n_steps * sizeof(*steps));
+		if (n_steps)
+			memcpy(c->steps, steps, n_steps * sizeof(*steps));
 		d = (uint8_t *)(c->steps + n_steps);
 		for (uint32_t k = 0; k < n_steps; k++) {
 			int size = steps[k].data != NULL

@@ -11,19 +11,40 @@
  *                 [--offload none|sim|rte_flow] [--config FILE] [--ctl PATH]
  *                 [--lcores-workers N]
  *
- * One thread does everything: between two rounds of bursts (one burst per
- * port) it serves the control socket without blocking (poll() with a zero
- * timeout), and every 100 ms it commits what the data plane learned and
- * ages entries (ft_ctl_poll()). A control command therefore runs between
- * bursts, never during one, and the packet path never waits for a lock:
- * a command costs the packet path the time it takes to run.
+ * Threads. Packets are handled by N workers (--lcores-workers N; by default
+ * one per worker lcore of the EAL, or one when the EAL has none). Each
+ * worker owns an ft_dpdk worker (its own model worker, ft_worker) and, on
+ * every port, rx queue i and tx queue i: ports spread packets over the
+ * workers by RSS; a port without RSS that has N rx queues anyway (one
+ * net_pcap file per queue, af_packet's fanout) gives each worker its queue,
+ * and one with a single rx queue is polled by one worker alone. The main
+ * lcore keeps the control socket, learning and aging every 100 ms
+ * (ft_ctl_poll()), the events and the statistics; workers hand it their
+ * events and the ARP replies they see through one single-producer ring
+ * each, and it hands worker 0 the ARP requests to send. The packet path
+ * takes no lock and never waits: a control command runs on the main lcore
+ * while the workers go on, and the pipeline's transactions make its
+ * changes visible at once, between two bursts of each worker (pipeline.h).
+ * Statistics are per worker and summed when read.
+ *
+ * With a single worker and no worker lcore (-l 0), the main lcore runs the
+ * worker too: between two rounds of bursts it serves the control socket
+ * without blocking, as it always did.
  *
  * Offload. '--offload none': the model runs every packet. '--offload sim':
  * every packet goes through a 'struct ft_twin' (driver/sim): the software
  * NIC executes the rules compiled from the current entries, and the model
- * resumes what the NIC hands to software. The twin is recompiled
- * (ft_twin_sync()) after every command that may change state and after
- * every learn or age, with the NIC's counters collected first.
+ * resumes what the NIC hands to software. The sim is single-threaded, so
+ * each worker has its own twin (the same rules, compiled once per twin).
+ * The twins are recompiled (ft_twin_sync()) after every command that may
+ * change state and after every learn or age, with the NIC's counters
+ * collected first; the main lcore does that to each twin under the twin's
+ * spinlock, which its worker takes around each burst with a try-lock: a
+ * burst that finds the twin busy, or wanted by the main lcore, is run by
+ * the model alone (from the start, counted as software, unmarked), which
+ * the twin property makes the same. The main lcore waits one burst at most.
+ * '--offload rte_flow': the NIC itself (dpdk_flow.h), with one worker; the
+ * same lock keeps a sync from replacing the restore contexts under a burst.
  *
  * The underlay. vtep.p4 answers ARP requests for the VTEP's IP itself.
  * For remote VTEPs without a next hop (the nexthop table; packets to them
@@ -45,6 +66,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -58,11 +80,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_launch.h>
+#include <rte_lcore.h>
 #include <rte_mempool.h>
+#include <rte_spinlock.h>
 
 #include <flowtwin/compile.h>
 #include <flowtwin/ctl.h>
 #include <flowtwin/dpdk.h>
+#include <flowtwin/dpdk_flow.h>
 #include <flowtwin/offload.h>
 #include <flowtwin/p4.h>
 #include <flowtwin/pipeline.h>
@@ -81,8 +107,11 @@
 #define ARP_PERIOD_MS  1000
 #define ARP_PENDING_MS 10000
 #define MAX_RESOLVE    256
-#define N_MBUFS        8191
+#define N_MBUFS        8191 /* per worker */
 #define BURST          32
+#define MAX_WORKERS    64
+#define MSG_RING       1024 /* worker -> main messages, a power of 2 */
+#define ARP_RING       256  /* main -> worker 0 ARP requests, a power of 2 */
 
 enum offload_mode { OFFLOAD_NONE, OFFLOAD_SIM, OFFLOAD_RTE_FLOW };
 
@@ -133,28 +162,87 @@ struct port_count {
 	uint64_t nic, resumed, software;
 };
 
+/* What a worker tells the main lcore. */
+enum msg_kind { MSG_EVENT, MSG_ARP_REPLY };
+
+struct msg {
+	enum msg_kind kind;
+	struct ft_event ev; /* MSG_EVENT */
+	uint32_t ip;        /* MSG_ARP_REPLY: the sender's IP (host order) and MAC */
+	uint8_t mac[6];
+};
+
+/*
+ * A single-producer single-consumer ring: the producer writes slot
+ * head % size then publishes head + 1 (release); the consumer reads slot
+ * tail % size after an acquire load of head, then publishes tail + 1.
+ */
+struct msg_ring {
+	uint32_t head, tail;
+	struct msg m[MSG_RING];
+};
+
+struct arp_ring {
+	uint32_t head, tail;
+	uint32_t ip[ARP_RING];
+};
+
+struct daemon;
+
+/*
+ * A packet worker: on its lcore (or the main lcore's, alone), it polls its
+ * (port, queue) pairs and sends on tx queue 'id' of every port. Everything
+ * here is written by the worker's thread only, except the twin (under
+ * 'twin_lock'), the rings' consumer ends, and 'need_resolve' (the main lcore
+ * clears it); the counters are read whole by the main lcore.
+ */
+struct lworker {
+	struct daemon *d;
+	uint32_t id; /* its rx and tx queue */
+	unsigned int lcore;
+	struct ft_dpdk_worker *dw;
+	struct ft_twin *twin;
+	rte_spinlock_t twin_lock;
+	uint32_t twin_wanted; /* the main lcore waits for the lock: leave the twin alone */
+	uint16_t poll_port[MAX_PORTS], poll_queue[MAX_PORTS];
+	uint32_t n_poll;
+
+	/* The burst hook's results. */
+	struct ft_twin_result *tres;
+	struct ft_dpdk_flow_result *fres; /* --offload rte_flow */
+	struct ft_burst_result *res;
+	struct port_count pc[MAX_PORTS];
+	uint64_t *act_drop[MAX_PORTS]; /* per port, per action: FT_DROP_ACTION / NO_OUTPUT */
+	uint32_t need_resolve;         /* a drop_no_nexthop happened */
+	uint64_t events_lost, arp_sent;
+
+	struct msg_ring out;    /* to the main lcore */
+	struct arp_ring arp_in; /* worker 0: ARP requests to send */
+};
+
 struct daemon {
+	struct ft_dpdk_flow *flow; /* --offload rte_flow: the NIC's rules */
 	struct opts o;
 	struct ft_pipeline *pipe;
 	const struct ft_program *prog;
 	struct ft_ctl *ctl;
 	struct ft_vtep *vtep;
-	struct ft_twin *twin;
+	bool sim;
 	bool sync_ok;
 	struct ft_error sync_err;
-	struct rte_mempool *mp;
-	struct ft_dpdk_worker *dw;
 	uint16_t ports[MAX_PORTS];
 	uint32_t n_ports;
 	bool port_open[MAX_PORTS];
+	uint16_t port_rxq[MAX_PORTS]; /* rx queues of each open port: 1 or n_wk */
 	uint8_t vtep_mac[6];
-
-	/* The burst hook's results. */
-	struct ft_twin_result *tres;
-	struct ft_burst_result *res;
-	struct port_count pc[MAX_PORTS];
-	uint64_t *act_drop[MAX_PORTS]; /* per port, per action: FT_DROP_ACTION / NO_OUTPUT */
 	uint32_t n_actions;
+	struct rte_mempool *mp; /* rx buffers and copies of every worker */
+
+	/* The workers; 'threaded': on worker lcores, else wk[0] on the main lcore. */
+	struct lworker *wk[MAX_WORKERS];
+	uint32_t n_wk;
+	bool threaded, launched;
+	unsigned int lcore_of[MAX_WORKERS];
 
 	/* Tracing on its own model worker, with its own buffers. */
 	struct ft_worker *trace_w;
@@ -172,7 +260,7 @@ struct daemon {
 		uint8_t mac[6];
 	} replies[16];
 	uint32_t n_replies;
-	uint64_t arp_sent, arp_learned;
+	uint64_t arp_learned;
 
 	/* The control socket. */
 	int lfd;
@@ -236,7 +324,9 @@ usage(FILE *f)
 	        "  --offload MODE   none (the model only, default), sim (software NIC + model)\n"
 	        "  --config FILE    control commands (the text syntax) applied at start\n"
 	        "  --ctl PATH       the control socket (default $FLOWTWIN_CTL or " CTL_DEFAULT ")\n"
-	        "  --lcores-workers N  packet workers (1)\n");
+	        "  --lcores-workers N  packet workers, each on its own worker lcore (default:\n"
+	        "                   one per worker lcore; one on the main lcore when -l names "
+	        "one)\n");
 }
 
 static int
@@ -308,7 +398,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->uplink = -1;
-	o->workers = 1;
+	o->workers = 0; /* one per worker lcore */
 	o->ctl_path = getenv("FLOWTWIN_CTL") ? getenv("FLOWTWIN_CTL") : CTL_DEFAULT;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
@@ -394,18 +484,6 @@ parse_opts(int argc, char **argv, struct opts *o)
 	if (o->p4 == NULL || o->uplink < 0 || o->vtep_ip_text == NULL) {
 		fprintf(stderr, PROG ": --p4, --uplink and --vtep-ip are required\n");
 		usage(stderr);
-		return 2;
-	}
-	if (o->offload == OFFLOAD_RTE_FLOW) {
-		fprintf(stderr, PROG ": --offload rte_flow: not supported yet: no rte_flow backend "
-		                     "in this build (use none or sim)\n");
-		return 2;
-	}
-	if (o->workers > 1) {
-		fprintf(stderr,
-		        PROG ": --lcores-workers %u: not supported yet: one worker (the "
-		             "main lcore) only\n",
-		        o->workers);
 		return 2;
 	}
 	for (uint32_t i = 0; i < o->n_access; i++) {
@@ -527,27 +605,79 @@ broadcast_line(void *arg, const char *line)
 
 /* --- The twin ---------------------------------------------------------------------- */
 
+/*
+ * The main lcore takes a worker's twin: it says so first, so that the
+ * worker (which takes it with a try-lock around each burst) leaves it
+ * alone, and yields the CPU while it waits, which it may share with the
+ * worker. It waits for one burst at most.
+ */
 static void
-twin_collect(struct daemon *d)
+twin_lock(struct lworker *wk)
 {
-	if (d->twin != NULL)
-		ft_twin_counters_collect(d->twin);
+	__atomic_store_n(&wk->twin_wanted, 1, __ATOMIC_RELAXED);
+	while (!rte_spinlock_trylock(&wk->twin_lock))
+		sched_yield();
 }
 
 static void
+twin_unlock(struct lworker *wk)
+{
+	rte_spinlock_unlock(&wk->twin_lock);
+	__atomic_store_n(&wk->twin_wanted, 0, __ATOMIC_RELAXED);
+}
+
+/* Every worker's twin's counters, each under its lock. */
+static void
+twin_collect(struct daemon *d)
+{
+	for (uint32_t i = 0; d->sim && i < d->n_wk; i++) {
+		struct lworker *wk = d->wk[i];
+
+		twin_lock(wk);
+		ft_twin_counters_collect(wk->twin);
+		twin_unlock(wk);
+	}
+	if (d->flow != NULL) { /* one worker (setup) */
+		twin_lock(d->wk[0]);
+		ft_dpdk_flow_counters_collect(d->flow);
+		twin_unlock(d->wk[0]);
+	}
+}
+
+/* Recompiles every worker's twin, each under its lock; the first failure is kept. */
+static void
 twin_sync(struct daemon *d)
 {
-	if (d->twin == NULL)
+	if (!d->sim && d->flow == NULL)
 		return;
 	ft_error_clear(&d->sync_err);
-	d->sync_ok = ft_twin_sync(d->twin, &d->sync_err) == 0;
+	d->sync_ok = true;
+	if (d->flow != NULL) {
+		twin_lock(d->wk[0]);
+		if (ft_dpdk_flow_sync(d->flow, &d->sync_err) < 0)
+			d->sync_ok = false;
+		twin_unlock(d->wk[0]);
+	}
+	for (uint32_t i = 0; d->sim && i < d->n_wk; i++) {
+		struct lworker *wk = d->wk[i];
+		struct ft_error err = {0};
+		int rc;
+
+		twin_lock(wk);
+		rc = ft_twin_sync(wk->twin, &err);
+		twin_unlock(wk);
+		if (rc < 0 && d->sync_ok) {
+			d->sync_ok = false;
+			d->sync_err = err;
+		}
+	}
 	if (!d->sync_ok) {
 		char buf[512];
 
 		ft_error_format(&d->sync_err, buf, sizeof(buf));
 		fprintf(stderr,
-		        PROG ": offload sim: sync failed, every packet goes to software: %s\n",
-		        buf);
+		        PROG ": offload %s: sync failed, every packet goes to software: %s\n",
+		        d->flow != NULL ? "rte_flow" : "sim", buf);
 	}
 }
 
@@ -568,52 +698,104 @@ rd32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* An ARP reply on the uplink from a VTEP we asked for: noted, applied after the burst. */
+/* Adds 'n' to a counter only this thread writes; the main lcore reads it whole. */
+static inline void
+count(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t
+count_read(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+/* A message to the main lcore; counted in events_lost when the ring is full. */
+static struct msg *
+msg_slot(struct lworker *wk)
+{
+	uint32_t head = wk->out.head;
+
+	if (head - __atomic_load_n(&wk->out.tail, __ATOMIC_ACQUIRE) == MSG_RING) {
+		count(&wk->events_lost, 1);
+		return NULL;
+	}
+	return &wk->out.m[head % MSG_RING];
+}
+
 static void
-arp_snoop(struct daemon *d, const struct ft_pkt *p)
+msg_publish(struct lworker *wk)
+{
+	__atomic_store_n(&wk->out.head, wk->out.head + 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * An ARP reply on the uplink to the VTEP's IP: handed to the main lcore,
+ * which keeps it if it comes from a VTEP it asked for (apply_replies()).
+ */
+static void
+arp_snoop(struct lworker *wk, const struct ft_pkt *p)
 {
 	const uint8_t *f = ft_pkt_data(p);
-	struct resolve *r;
-	uint32_t spa;
+	struct msg *m;
 
 	if (p->len < 42 || f[12] != 0x08 || f[13] != 0x06)
 		return;
 	/* htype 1, ptype 0x0800, hlen 6, plen 4, opcode 2 (reply), to us */
 	if (f[14] != 0 || f[15] != 1 || f[16] != 0x08 || f[17] != 0 || f[18] != 6 || f[19] != 4 ||
-	    f[20] != 0 || f[21] != 2 || rd32(f + 38) != d->o.vtep_ip)
+	    f[20] != 0 || f[21] != 2 || rd32(f + 38) != wk->d->o.vtep_ip)
 		return;
-	spa = rd32(f + 28);
-	r = resolve_find(d, spa);
-	if (r == NULL || r->req_ms == 0 || d->n_replies == 16)
+	m = msg_slot(wk);
+	if (m == NULL)
 		return;
-	d->replies[d->n_replies].ip = spa;
-	memcpy(d->replies[d->n_replies].mac, f + 22, 6);
-	d->n_replies++;
+	m->kind = MSG_ARP_REPLY;
+	m->ip = rd32(f + 28);
+	memcpy(m->mac, f + 22, 6);
+	msg_publish(wk);
 }
 
-/* The worker's run function: the model, or the twin; and the uplink's ARP replies. */
+/*
+ * The worker's run function: the model, or the worker's twin; and the
+ * uplink's ARP replies. The twin is taken with a try-lock: when the main
+ * lcore is syncing it, the model runs the burst alone.
+ */
 static int
 run_burst(void *arg, struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n,
           struct ft_burst_result **res)
 {
-	struct daemon *d = arg;
+	struct lworker *wk = arg;
+	struct daemon *d = wk->d;
 	bool multiseg = false;
 	int rc;
 
 	for (uint16_t i = 0; i < n; i++) {
 		if (pkts[i]->in_port == (uint32_t)d->o.uplink && pkts[i]->nb_segs == 1)
-			arp_snoop(d, pkts[i]);
+			arp_snoop(wk, pkts[i]);
 		multiseg |= pkts[i]->nb_segs != 1;
 	}
-	if (d->twin == NULL || multiseg) {
+	if ((!d->sim && d->flow == NULL) || multiseg ||
+	    __atomic_load_n(&wk->twin_wanted, __ATOMIC_RELAXED) ||
+	    !rte_spinlock_trylock(&wk->twin_lock)) {
 		/* The twin takes single-segment packets only: the model refuses the others. */
-		for (uint16_t i = 0; d->twin != NULL && i < n; i++)
+		for (uint16_t i = 0; (d->sim || d->flow != NULL) && i < n; i++)
 			if (pkts[i]->in_port < MAX_PORTS)
-				d->pc[pkts[i]->in_port].software++;
-		*res = d->res;
-		return ft_worker_run(w, pkts, n, d->res);
+				count(&wk->pc[pkts[i]->in_port].software, 1);
+		*res = wk->res;
+		return ft_worker_run(w, pkts, n, wk->res);
 	}
-	rc = ft_twin_run(d->twin, w, pkts, n, d->tres);
+	if (d->flow != NULL) {
+		/* The NIC ran its rules already: MARKs say where the model resumes. */
+		rc = ft_dpdk_flow_run(d->flow, w, pkts, n, wk->fres);
+		rte_spinlock_unlock(&wk->twin_lock);
+		for (uint16_t i = 0; rc >= 0 && i < n; i++)
+			wk->tres->pkt[i].path = wk->fres->path[i];
+		*res = &wk->fres->burst;
+	} else {
+		rc = ft_twin_run(wk->twin, w, pkts, n, wk->tres);
+		rte_spinlock_unlock(&wk->twin_lock);
+		*res = &wk->tres->burst;
+	}
 	if (rc < 0)
 		return rc;
 	for (uint16_t i = 0; i < n; i++) {
@@ -621,43 +803,82 @@ run_burst(void *arg, struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n
 
 		if (pkts[i]->in_port >= MAX_PORTS)
 			continue;
-		pc = &d->pc[pkts[i]->in_port];
-		switch (d->tres->pkt[i].path) {
+		pc = &wk->pc[pkts[i]->in_port];
+		switch (wk->tres->pkt[i].path) { /* the twin's, or the NIC's (copied above) */
 		case FT_TWIN_NIC:
-			pc->nic++;
+			count(&pc->nic, 1);
 			break;
 		case FT_TWIN_RESUMED:
-			pc->resumed++;
+			count(&pc->resumed, 1);
 			break;
 		case FT_TWIN_SOFTWARE:
-			pc->software++;
+			count(&pc->software, 1);
 			break;
 		}
 	}
-	*res = &d->tres->burst;
 	return rc;
 }
 
-/* What a burst left for the control plane: drop reasons by action, events, misses. */
+/*
+ * What a burst left for the control plane, on the worker's thread: drop
+ * reasons by action, the resolver's trigger, and the events (to the main
+ * lcore's ring).
+ */
 static void
-after_burst(struct daemon *d, uint16_t port, int n, const struct ft_burst_result *res)
+after_burst(struct lworker *wk, uint16_t port, int n, const struct ft_burst_result *res)
 {
-	char buf[512];
+	const struct daemon *d = wk->d;
 
 	for (int i = 0; i < n; i++) {
 		uint16_t r = res->drop[i], a = res->drop_action[i];
 
 		if ((r == FT_DROP_ACTION || r == FT_DROP_NO_OUTPUT) && a < d->n_actions)
-			d->act_drop[port][a]++;
+			count(&wk->act_drop[port][a], 1);
 		if (a == d->a_no_nexthop && d->a_no_nexthop >= 0)
-			d->need_resolve = true;
+			__atomic_store_n(&wk->need_resolve, 1, __ATOMIC_RELAXED);
 	}
 	for (uint32_t k = 0; k < res->n_events; k++) {
-		ft_vtep_dispatch(d->vtep, &res->events[k]);
-		if (d->n_events_subs == 0)
-			continue;
-		ft_ctl_event_text(d->ctl, &res->events[k], buf, sizeof(buf));
-		broadcast(d, buf);
+		struct msg *m = msg_slot(wk);
+
+		if (m == NULL)
+			break;
+		m->kind = MSG_EVENT;
+		m->ev = res->events[k];
+		msg_publish(wk);
+	}
+}
+
+/* On the main lcore: every worker's messages, and whether one wants the resolver. */
+static void
+drain_workers(struct daemon *d)
+{
+	char buf[512];
+
+	for (uint32_t i = 0; i < d->n_wk; i++) {
+		struct lworker *wk = d->wk[i];
+		uint32_t tail = wk->out.tail,
+		         head = __atomic_load_n(&wk->out.head, __ATOMIC_ACQUIRE);
+
+		if (__atomic_exchange_n(&wk->need_resolve, 0, __ATOMIC_RELAXED))
+			d->need_resolve = true;
+		for (; tail != head; tail++) {
+			const struct msg *m = &wk->out.m[tail % MSG_RING];
+
+			if (m->kind == MSG_ARP_REPLY) {
+				if (d->n_replies < 16) {
+					d->replies[d->n_replies].ip = m->ip;
+					memcpy(d->replies[d->n_replies].mac, m->mac, 6);
+					d->n_replies++;
+				}
+				continue;
+			}
+			ft_vtep_dispatch(d->vtep, &m->ev);
+			if (d->n_events_subs == 0)
+				continue;
+			ft_ctl_event_text(d->ctl, &m->ev, buf, sizeof(buf));
+			broadcast(d, buf);
+		}
+		__atomic_store_n(&wk->out.tail, tail, __ATOMIC_RELEASE);
 	}
 }
 
@@ -712,9 +933,11 @@ vk_collect(uint32_t table, const struct ft_entry_info *e, void *arg)
 	return 0;
 }
 
+/* On worker 0: an ARP request for 'ip' out of the uplink, on the worker's tx queue. */
 static void
-arp_request(struct daemon *d, uint32_t ip)
+arp_request(struct lworker *wk, uint32_t ip)
 {
+	const struct daemon *d = wk->d;
 	uint8_t f[60] = {0};
 	uint32_t sip = d->o.vtep_ip;
 
@@ -727,8 +950,35 @@ arp_request(struct daemon *d, uint32_t ip)
 	f[31] = (uint8_t)sip;
 	f[38] = (uint8_t)(ip >> 24), f[39] = (uint8_t)(ip >> 16), f[40] = (uint8_t)(ip >> 8);
 	f[41] = (uint8_t)ip;
-	if (ft_dpdk_send(d->dw, (uint16_t)d->o.uplink, f, sizeof(f)) == 0)
-		d->arp_sent++;
+	if (ft_dpdk_send(wk->dw, (uint16_t)d->o.uplink, f, sizeof(f)) == 0)
+		count(&wk->arp_sent, 1);
+}
+
+/* On worker 0: the ARP requests the main lcore asked for. */
+static void
+arp_send_queued(struct lworker *wk)
+{
+	uint32_t tail = wk->arp_in.tail, head = __atomic_load_n(&wk->arp_in.head, __ATOMIC_ACQUIRE);
+
+	if (tail == head)
+		return;
+	for (; tail != head; tail++)
+		arp_request(wk, wk->arp_in.ip[tail % ARP_RING]);
+	__atomic_store_n(&wk->arp_in.tail, tail, __ATOMIC_RELEASE);
+}
+
+/* On the main lcore: asks worker 0 to send an ARP request for 'ip' (false: ring full). */
+static bool
+arp_queue(struct daemon *d, uint32_t ip)
+{
+	struct arp_ring *r = &d->wk[0]->arp_in;
+	uint32_t head = r->head;
+
+	if (head - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) == ARP_RING)
+		return false;
+	r->ip[head % ARP_RING] = ip;
+	__atomic_store_n(&r->head, head + 1, __ATOMIC_RELEASE);
+	return true;
 }
 
 /* ARP for every remote VTEP that no next hop covers, at most once a second each. */
@@ -760,8 +1010,8 @@ resolve_unresolved(struct daemon *d)
 		}
 		if (r->req_ms != 0 && now - r->req_ms < ARP_PERIOD_MS)
 			continue;
-		r->req_ms = now;
-		arp_request(d, r->ip);
+		if (arp_queue(d, r->ip))
+			r->req_ms = now;
 	}
 }
 
@@ -784,8 +1034,8 @@ apply_replies(struct daemon *d)
 		struct ft_error err = {0};
 		struct nh_walk nw;
 
-		if (r == NULL)
-			continue;
+		if (r == NULL || r->req_ms == 0)
+			continue; /* not a VTEP we asked for */
 		nh_lookup(d, r->ip, &nw);
 		/* A static next hop (not ours) wins; ours is replaced when the MAC moved. */
 		if (nw.exact && (!r->learned || memcmp(r->mac, m, 6) == 0))
@@ -973,7 +1223,7 @@ dump_line(void *arg, const char *line)
 		conn_line(x->c, line);
 		return;
 	}
-	if (x->d->twin == NULL) {
+	if (!x->d->sim && x->d->flow == NULL) {
 		conn_printf(x->c, "%s%s where software (offload none)", line,
 		            h != NULL ? "" : " #");
 		return;
@@ -1002,11 +1252,21 @@ cmd_dump_flows(struct daemon *d, struct conn *c, struct ft_error *err)
 	int rc = 0;
 
 	twin_collect(d);
-	if (d->twin != NULL && d->sync_ok &&
-	    ft_offload_placement_walk(ft_twin_offload(d->twin), place_add, &pv) < 0) {
-		free(pv.v);
-		return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, NULL,
-		                    "out of memory");
+	if ((d->sim || d->flow != NULL) && d->sync_ok) {
+		/* Every twin has the same rules: worker 0's say where each entry is. */
+		struct lworker *wk = d->wk[0];
+
+		twin_lock(wk);
+		rc = ft_offload_placement_walk(d->flow != NULL ? ft_dpdk_flow_offload(d->flow)
+		                                               : ft_twin_offload(wk->twin),
+		                               place_add, &pv);
+		twin_unlock(wk);
+		if (rc < 0) {
+			free(pv.v);
+			return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, NULL,
+			                    "out of memory");
+		}
+		rc = 0;
 	}
 	ft_program_info(d->prog, &pi);
 	for (uint32_t t = 0; t < pi.n_tables && rc == 0; t++) {
@@ -1022,16 +1282,51 @@ cmd_dump_flows(struct daemon *d, struct conn *c, struct ft_error *err)
 	return rc;
 }
 
+/* What every worker counted for 'port', summed. */
+static void
+port_stats(const struct daemon *d, uint16_t port, struct ft_dpdk_port_stats *st,
+           struct port_count *pc, uint64_t *act_drop)
+{
+	memset(st, 0, sizeof(*st));
+	memset(pc, 0, sizeof(*pc));
+	memset(act_drop, 0, d->n_actions * sizeof(*act_drop));
+	for (uint32_t i = 0; i < d->n_wk; i++) {
+		const struct lworker *wk = d->wk[i];
+		struct ft_dpdk_port_stats w;
+
+		ft_dpdk_worker_stats(wk->dw, port, &w);
+		st->rx += w.rx;
+		st->tx += w.tx;
+		st->tx_full += w.tx_full;
+		st->bad_resume += w.bad_resume;
+		for (uint32_t r = 0; r < FT_DROP_COUNT; r++)
+			st->drop[r] += w.drop[r];
+		pc->nic += count_read(&wk->pc[port].nic);
+		pc->resumed += count_read(&wk->pc[port].resumed);
+		pc->software += count_read(&wk->pc[port].software);
+		for (uint32_t a = 0; a < d->n_actions; a++)
+			act_drop[a] += count_read(&wk->act_drop[port][a]);
+	}
+}
+
 static int
 cmd_stats(struct daemon *d, struct conn *c)
 {
+	uint64_t *act_drop = calloc(d->n_actions ? d->n_actions : 1, sizeof(uint64_t));
+	uint64_t arp_sent = 0, lost = 0;
+
+	if (act_drop == NULL) {
+		conn_line(c, "# out of memory");
+		return 0;
+	}
 	for (uint32_t i = 0; i < d->n_ports; i++) {
 		uint16_t port = d->ports[i];
 		struct ft_dpdk_port_stats st;
+		struct port_count pc;
 		uint64_t dropped = 0;
 		const char *role = port == d->o.uplink ? "uplink" : "access";
 
-		ft_dpdk_worker_stats(d->dw, port, &st);
+		port_stats(d, port, &st, &pc, act_drop);
 		for (uint32_t r = 1; r < FT_DROP_COUNT; r++)
 			dropped += st.drop[r];
 		dropped += st.bad_resume;
@@ -1048,12 +1343,12 @@ cmd_stats(struct daemon *d, struct conn *c)
 				for (uint32_t a = 0; a < d->n_actions; a++) {
 					struct ft_action_info ai;
 
-					if (d->act_drop[port][a] == 0)
+					if (act_drop[a] == 0)
 						continue;
 					ft_program_action(d->prog, a, &ai);
-					named += d->act_drop[port][a];
+					named += act_drop[a];
 					conn_printf(c, "port %u drop %s: %" PRIu64, port, ai.name,
-					            d->act_drop[port][a]);
+					            act_drop[a]);
 				}
 				if (st.drop[r] > named)
 					conn_printf(c, "port %u drop %s: %" PRIu64, port,
@@ -1065,22 +1360,33 @@ cmd_stats(struct daemon *d, struct conn *c)
 		}
 		if (st.bad_resume)
 			conn_printf(c, "port %u drop refused_burst: %" PRIu64, port, st.bad_resume);
-		if (d->twin != NULL)
+		if (d->sim || d->flow != NULL)
 			conn_printf(c,
 			            "port %u offload: nic %" PRIu64 " software %" PRIu64
 			            " (resumed %" PRIu64 ", unmarked %" PRIu64 ")",
-			            port, d->pc[port].nic,
-			            d->pc[port].resumed + d->pc[port].software, d->pc[port].resumed,
-			            d->pc[port].software);
+			            port, pc.nic, pc.resumed + pc.software, pc.resumed,
+			            pc.software);
 	}
-	if (d->twin != NULL)
-		conn_printf(c, "offload sim: %u rules, %s%s", ft_twin_n_rules(d->twin),
+	free(act_drop);
+	if (d->flow != NULL)
+		conn_printf(c, "offload rte_flow: profile %s, %u rules, %s%s",
+		            ft_dpdk_flow_profile(d->flow)->name, ft_dpdk_flow_n_rules(d->flow),
+		            d->sync_ok ? "in sync" : "sync failed: ",
+		            d->sync_ok ? "" : d->sync_err.message);
+	else if (d->sim)
+		conn_printf(c, "offload sim: %u rules, %s%s", ft_twin_n_rules(d->wk[0]->twin),
 		            d->sync_ok ? "in sync" : "sync failed: ",
 		            d->sync_ok ? "" : d->sync_err.message);
 	else
 		conn_printf(c, "offload none");
-	conn_printf(c, "underlay: arp requests %" PRIu64 ", next hops learned %" PRIu64,
-	            d->arp_sent, d->arp_learned);
+	for (uint32_t i = 0; i < d->n_wk; i++) {
+		arp_sent += count_read(&d->wk[i]->arp_sent);
+		lost += count_read(&d->wk[i]->events_lost);
+	}
+	conn_printf(c, "underlay: arp requests %" PRIu64 ", next hops learned %" PRIu64, arp_sent,
+	            d->arp_learned);
+	conn_printf(c, "workers: %u%s, events lost %" PRIu64, d->n_wk,
+	            d->threaded ? "" : " (on the main lcore)", lost);
 	return 0;
 }
 
@@ -1301,9 +1607,9 @@ conn_write(struct conn *c)
 	return c->state == C_REPLY ? -1 : 0;
 }
 
-/* Serves the control socket without blocking. */
+/* Serves the control socket, waiting up to 'wait_ms' for something to do. */
 static void
-ctl_service(struct daemon *d)
+ctl_service(struct daemon *d, int wait_ms)
 {
 	struct pollfd pfd[MAX_CONNS + 1];
 	uint32_t idx[MAX_CONNS + 1], n = 0;
@@ -1320,7 +1626,7 @@ ctl_service(struct daemon *d)
 			pfd[n].events |= POLLOUT;
 		idx[n++] = i;
 	}
-	if (poll(pfd, n, 0) <= 0)
+	if (poll(pfd, n, wait_ms) <= 0)
 		return;
 	for (uint32_t k = 0; k < n; k++) {
 		uint32_t i = idx[k];
@@ -1391,39 +1697,181 @@ apply_config(struct daemon *d, const char *path)
 	return rc;
 }
 
+/*
+ * Opens every port with one tx queue per worker and, preferably, one rx
+ * queue per worker spread by RSS; a device without RSS gets its rx queues
+ * all the same when it has enough (net_pcap: one file per queue), else one
+ * rx queue, which one worker polls. Promiscuous where the device has it.
+ */
 static int
 open_ports(struct daemon *d)
 {
-	struct ft_dpdk_port_params pp = {
-	        .n_rxq = 1, .n_txq = 1, .mempool = d->mp, .promiscuous = true};
+	struct {
+		uint16_t n_rxq;
+		bool rss_optional, promiscuous;
+	} tries[] = {
+	        {(uint16_t)d->n_wk, false, true},
+	        {(uint16_t)d->n_wk, false, false},
+	        {(uint16_t)d->n_wk, true, true},
+	        {(uint16_t)d->n_wk, true, false},
+	        {1, false, true},
+	        {1, false, false},
+	};
 	struct ft_error err = {0};
 
 	for (uint32_t i = 0; i < d->n_ports; i++) {
 		uint16_t port = d->ports[i];
+		int rc = -EINVAL;
 
-		pp.promiscuous = true;
-		if (ft_dpdk_port_open(port, &pp, &err) < 0 && err.code == -ENOTSUP) {
-			/* Some virtual devices (pcap files) have no promiscuous mode: fine. */
-			pp.promiscuous = false;
+		for (uint32_t t = 0; t < RTE_DIM(tries); t++) {
+			struct ft_dpdk_port_params pp = {
+			        .n_rxq = tries[t].n_rxq,
+			        .n_txq = (uint16_t)d->n_wk,
+			        .mempool = d->mp,
+			        .promiscuous = tries[t].promiscuous,
+			        .rss_optional = tries[t].rss_optional,
+			};
+
+			if (d->n_wk == 1 && t >= 2)
+				break; /* one queue each: nothing else to try */
 			ft_error_clear(&err);
-			ft_dpdk_port_open(port, &pp, &err);
+			rc = ft_dpdk_port_open(port, &pp, &err);
+			if (rc == 0) {
+				d->port_rxq[port] = pp.n_rxq;
+				if (d->n_wk > 1 && tries[t].rss_optional)
+					fprintf(stderr,
+					        PROG ": port %u: no RSS: %u rx queues as the "
+					             "device fills them\n",
+					        port, pp.n_rxq);
+				else if (d->n_wk > 1 && pp.n_rxq == 1)
+					fprintf(stderr,
+					        PROG ": port %u: one rx queue only: worker %u "
+					             "polls it alone\n",
+					        port, i % d->n_wk);
+				break;
+			}
+			/* -ENOTSUP: no RSS or no promiscuous mode; -EINVAL: too few queues. */
+			if (rc != -ENOTSUP && rc != -EINVAL)
+				break;
 		}
-		if (err.code < 0)
+		if (rc < 0)
 			return fail_err("opening a port", &err);
 		d->port_open[port] = true;
 	}
+	/* Worker w polls rx queue w of every port that has one per worker. */
+	for (uint32_t i = 0; i < d->n_ports; i++) {
+		uint16_t port = d->ports[i];
+
+		for (uint32_t w = 0; w < d->n_wk; w++) {
+			struct lworker *wk = d->wk[w];
+
+			if (d->port_rxq[port] != d->n_wk && w != i % d->n_wk)
+				continue;
+			wk->poll_port[wk->n_poll] = port;
+			wk->poll_queue[wk->n_poll] = d->port_rxq[port] == d->n_wk ? (uint16_t)w : 0;
+			wk->n_poll++;
+		}
+	}
 	return 0;
+}
+
+/*
+ * --offload rte_flow, once the ports run: the NIC's profile is picked and
+ * probed, the rules installed. A port whose PMD offloads no rte_flow rule
+ * (af_packet, pcap, null, ring) leaves the daemon with the model alone.
+ */
+static int
+flow_start(struct daemon *d)
+{
+	uint16_t ports[MAX_PORTS];
+	struct ft_dpdk_flow_params fp = {.ports = ports, .n_ports = d->n_ports,
+	                                 .api = FT_DPDK_FLOW_API_AUTO};
+	struct ft_error err = {0};
+
+	if (d->n_wk > 1) {
+		fprintf(stderr, PROG ": --offload rte_flow with %u workers: not supported yet "
+		                     "(one worker)\n", d->n_wk);
+		return 2;
+	}
+	for (uint32_t i = 0; i < d->n_ports; i++)
+		ports[i] = (uint16_t)d->ports[i];
+	d->flow = ft_dpdk_flow_create(d->pipe, &fp, &err);
+	if (d->flow == NULL && err.code == -ENOTSUP) {
+		fprintf(stderr, PROG ": offload rte_flow: %s: the model runs every packet\n",
+		        err.message);
+		return 0;
+	}
+	if (d->flow == NULL)
+		return fail_err("--offload rte_flow", &err);
+	fprintf(stderr, PROG ": offload rte_flow: profile %s\n", ft_dpdk_flow_profile(d->flow)->name);
+	twin_sync(d);
+	return 0;
+}
+
+/* A worker's state, its twin with --offload sim; the ft_dpdk worker comes later. */
+static int
+worker_create(struct daemon *d, uint32_t id)
+{
+	struct ft_twin_params tp = {0};
+	struct ft_error err = {0};
+	uint32_t tports[MAX_PORTS];
+	struct lworker *wk;
+
+	wk = aligned_alloc(RTE_CACHE_LINE_SIZE, RTE_ALIGN_CEIL(sizeof(*wk), RTE_CACHE_LINE_SIZE));
+	if (wk == NULL)
+		return fail_err("out of memory", &err);
+	memset(wk, 0, sizeof(*wk));
+	d->wk[id] = wk;
+	wk->d = d;
+	wk->id = id;
+	rte_spinlock_init(&wk->twin_lock);
+	wk->res = calloc(1, sizeof(*wk->res));
+	wk->tres = calloc(1, sizeof(*wk->tres));
+	wk->fres = calloc(1, sizeof(*wk->fres));
+	if (wk->res == NULL || wk->tres == NULL || wk->fres == NULL)
+		return fail_err("out of memory", &err);
+	for (uint32_t i = 0; i < d->n_ports; i++) {
+		wk->act_drop[d->ports[i]] =
+		        calloc(d->n_actions ? d->n_actions : 1, sizeof(uint64_t));
+		if (wk->act_drop[d->ports[i]] == NULL)
+			return fail_err("out of memory", &err);
+	}
+	if (d->sim) {
+		for (uint32_t i = 0; i < d->n_ports; i++)
+			tports[i] = d->ports[i];
+		tp.profile = ft_nic_profile_find("sim");
+		tp.ports = tports;
+		tp.n_ports = d->n_ports;
+		wk->twin = ft_twin_create(d->pipe, &tp, &err);
+		if (wk->twin == NULL)
+			return fail_err("--offload sim", &err);
+	}
+	return 0;
+}
+
+static void
+worker_destroy(struct lworker *wk)
+{
+	if (wk == NULL)
+		return;
+	ft_twin_destroy(wk->twin);
+	ft_dpdk_worker_destroy(wk->dw);
+	for (uint32_t p = 0; p < MAX_PORTS; p++)
+		free(wk->act_drop[p]);
+	free(wk->res);
+	free(wk->tres);
+	free(wk->fres);
+	free(wk);
 }
 
 static int
 start(struct daemon *d)
 {
-	struct ft_twin_params tp = {0};
+	struct ft_pipeline_params pp = {0};
 	struct ft_dpdk_worker_params wp = {0};
 	struct ft_error err = {0};
 	struct ft_program *prog;
 	struct ft_program_info pi;
-	uint32_t tports[MAX_PORTS];
 	char line[256];
 	int rc;
 
@@ -1432,7 +1880,9 @@ start(struct daemon *d)
 		fprintf(stderr, PROG ": %s\n", err.message);
 		return 1;
 	}
-	d->pipe = ft_pipeline_create(prog, NULL, &err);
+	/* The packet workers and the trace worker. */
+	pp.n_workers_max = d->n_wk + 1 > 16 ? d->n_wk + 1 : 16;
+	d->pipe = ft_pipeline_create(prog, &pp, &err);
 	if (d->pipe == NULL) {
 		ft_program_destroy(prog);
 		return fail_err(d->o.p4, &err);
@@ -1460,10 +1910,6 @@ start(struct daemon *d)
 			return fail_err(i == 0 ? "--uplink" : "--access", &err);
 		if (i == 0)
 			memcpy(d->vtep_mac, mac, 6);
-		d->act_drop[d->ports[i]] =
-		        calloc(pi.n_actions ? pi.n_actions : 1, sizeof(uint64_t));
-		if (d->act_drop[d->ports[i]] == NULL)
-			return fail_err("out of memory", &err);
 	}
 	if (d->o.vtep_mac != NULL &&
 	    ft_ctl_parse_value(d->o.vtep_mac, 48, d->vtep_mac, "--vtep-mac", &err) < 0)
@@ -1491,45 +1937,43 @@ start(struct daemon *d)
 	if (stop_flag)
 		return 0; /* stopped while the configuration loaded */
 
-	d->res = calloc(1, sizeof(*d->res));
-	d->tres = calloc(1, sizeof(*d->tres));
 	d->trace = ft_trace_create();
 	d->trace_sp = ft_pkt_pool_simple_create(64, 9472, &d->trace_pool);
-	if (d->res == NULL || d->tres == NULL || d->trace == NULL || d->trace_sp == NULL)
+	if (d->trace == NULL || d->trace_sp == NULL)
 		return fail_err("out of memory", &err);
 	d->trace_w = ft_worker_create(d->pipe, &d->trace_pool, &err);
 	if (d->trace_w == NULL)
 		return fail_err("trace worker", &err);
-	if (d->o.offload == OFFLOAD_SIM) {
-		for (uint32_t i = 0; i < d->n_ports; i++)
-			tports[i] = d->ports[i];
-		tp.profile = ft_nic_profile_find("sim");
-		tp.ports = tports;
-		tp.n_ports = d->n_ports;
-		d->twin = ft_twin_create(d->pipe, &tp, &err);
-		if (d->twin == NULL)
-			return fail_err("--offload sim", &err);
-		twin_sync(d);
-	}
+	d->sim = d->o.offload == OFFLOAD_SIM;
+	for (uint32_t i = 0; i < d->n_wk; i++)
+		if ((rc = worker_create(d, i)) != 0)
+			return rc;
+	twin_sync(d);
 
-	d->mp = ft_dpdk_mempool_create("ft_vtep", N_MBUFS, SOCKET_ID_ANY, &err);
+	d->mp = ft_dpdk_mempool_create("ft_vtep", N_MBUFS * d->n_wk, SOCKET_ID_ANY, &err);
 	if (d->mp == NULL)
 		return fail_err("mbuf pool", &err);
 	wp.pipe = d->pipe;
 	wp.copy_pool = d->mp;
 	wp.burst = BURST;
 	wp.run = run_burst;
-	wp.run_arg = d;
-	d->dw = ft_dpdk_worker_create(&wp, &err);
-	if (d->dw == NULL)
-		return fail_err("worker", &err);
+	for (uint32_t i = 0; i < d->n_wk; i++) {
+		wp.tx_queue = (uint16_t)i;
+		wp.run_arg = d->wk[i];
+		d->wk[i]->dw = ft_dpdk_worker_create(&wp, &err);
+		if (d->wk[i]->dw == NULL)
+			return fail_err("worker", &err);
+	}
 	if ((rc = open_ports(d)) != 0)
+		return rc;
+	if (d->o.offload == OFFLOAD_RTE_FLOW && (rc = flow_start(d)) != 0)
 		return rc;
 	if (ctl_open(d) < 0)
 		return 1;
 	return 0;
 }
 
+/* After the workers stopped. */
 static void
 stop(struct daemon *d)
 {
@@ -1540,12 +1984,20 @@ stop(struct daemon *d)
 		close(d->lfd);
 		unlink(d->o.ctl_path);
 	}
-	/* The rules first (the sim's: nothing in a NIC), then the ports. */
-	ft_twin_destroy(d->twin);
+	/* The rules first (the NIC's, the sims'), then the ports. */
+	ft_dpdk_flow_destroy(d->flow);
+	d->flow = NULL;
+	for (uint32_t i = 0; i < d->n_wk; i++) {
+		if (d->wk[i] == NULL)
+			continue;
+		ft_twin_destroy(d->wk[i]->twin);
+		d->wk[i]->twin = NULL;
+	}
 	for (uint32_t i = 0; i < d->n_ports; i++)
 		if (d->port_open[d->ports[i]])
 			ft_dpdk_port_close(d->ports[i], NULL);
-	ft_dpdk_worker_destroy(d->dw);
+	for (uint32_t i = 0; i < d->n_wk; i++)
+		worker_destroy(d->wk[i]);
 	ft_worker_destroy(d->trace_w);
 	ft_pkt_pool_simple_destroy(d->trace_sp);
 	ft_trace_destroy(d->trace);
@@ -1554,13 +2006,15 @@ stop(struct daemon *d)
 	ft_ctl_destroy(d->ctl);
 	ft_vtep_destroy(d->vtep);
 	ft_pipeline_destroy(d->pipe);
-	for (uint32_t p = 0; p < MAX_PORTS; p++)
-		free(d->act_drop[p]);
-	free(d->res);
-	free(d->tres);
 }
 
 /* --- The loop ---------------------------------------------------------------------------- */
+
+static bool
+stopping(void)
+{
+	return __atomic_load_n(&stop_flag, __ATOMIC_RELAXED) != 0;
+}
 
 static void
 periodic(struct daemon *d)
@@ -1576,47 +2030,146 @@ periodic(struct daemon *d)
 		twin_sync(d);
 }
 
+/* One burst from each of the worker's queues; true if one had packets. */
+static bool
+worker_round(struct lworker *wk)
+{
+	bool busy = false;
+
+	for (uint32_t i = 0; i < wk->n_poll; i++) {
+		const struct ft_burst_result *res;
+		int n = ft_dpdk_poll(wk->dw, wk->poll_port[i], wk->poll_queue[i], &res);
+
+		if (n > 0) {
+			busy = true;
+			after_burst(wk, wk->poll_port[i], n, res);
+		}
+	}
+	if (wk->id == 0)
+		arp_send_queued(wk);
+	return busy;
+}
+
+/* Nothing to do for a while: let the CPU rest a little (latency of 50 us at most). */
+static void
+idle_rest(bool busy, uint32_t *idle)
+{
+	struct timespec ts = {0, 50000};
+
+	if (busy)
+		*idle = 0;
+	else if (++*idle > 64)
+		nanosleep(&ts, NULL);
+}
+
+/* A worker lcore's loop, until SIGINT or SIGTERM. */
+static int
+worker_main(void *arg)
+{
+	struct lworker *wk = arg;
+	uint32_t idle = 0;
+
+	while (!stopping())
+		idle_rest(worker_round(wk), &idle);
+	return 0;
+}
+
 static void
 run_loop(struct daemon *d)
 {
 	uint64_t last_poll = now_ms(), last_ctl = 0;
 	uint32_t idle = 0;
 
-	while (!stop_flag) {
+	while (!stopping()) {
 		bool busy = false;
 		uint64_t now;
 
-		for (uint32_t i = 0; i < d->n_ports; i++) {
-			const struct ft_burst_result *res;
-			int n = ft_dpdk_poll(d->dw, d->ports[i], 0, &res);
-
-			if (n > 0) {
-				busy = true;
-				after_burst(d, d->ports[i], n, res);
-			}
-		}
+		if (!d->threaded)
+			busy = worker_round(d->wk[0]);
+		drain_workers(d);
 		if (d->n_replies > 0)
 			apply_replies(d);
 		if (d->need_resolve)
 			resolve_unresolved(d);
 		now = now_ms();
-		if (!busy || now != last_ctl) {
-			ctl_service(d);
+		if (d->threaded) {
+			ctl_service(d, 1); /* waits up to 1 ms: the main lcore can share a core */
+		} else if (!busy || now != last_ctl) {
+			ctl_service(d, 0);
 			last_ctl = now;
 		}
 		if (now - last_poll >= POLL_PERIOD_MS) {
 			periodic(d);
 			last_poll = now;
 		}
-		if (busy) {
-			idle = 0;
-		} else if (++idle > 64) {
-			/* Nothing to do: let the CPU rest a little (latency of 50 us at most). */
-			struct timespec ts = {0, 50000};
-
-			nanosleep(&ts, NULL);
-		}
+		if (!d->threaded)
+			idle_rest(busy, &idle);
 	}
+}
+
+/*
+ * How many workers, on which lcores: --lcores-workers N, else one per
+ * worker lcore (one on the main lcore when there is none). Returns 0, or
+ * the exit code after saying why.
+ */
+static int
+plan_workers(struct daemon *d)
+{
+	uint32_t n_lw = rte_lcore_count() - 1, i = 0;
+	unsigned int lcore;
+
+	d->n_wk = d->o.workers ? d->o.workers : (n_lw ? n_lw : 1);
+	if (d->n_wk > MAX_WORKERS) {
+		fprintf(stderr, PROG ": --lcores-workers %u: at most %u\n", d->n_wk, MAX_WORKERS);
+		return 2;
+	}
+	if (n_lw == 0) {
+		if (d->n_wk > 1) {
+			fprintf(stderr,
+			        PROG
+			        ": --lcores-workers %u: needs %u worker lcores besides the main "
+			        "lcore; the EAL has none (-l 0-%u, or --lcores)\n",
+			        d->n_wk, d->n_wk, d->n_wk);
+			return 2;
+		}
+		return 0; /* the main lcore runs the worker */
+	}
+	if (d->n_wk > n_lw) {
+		fprintf(stderr,
+		        PROG ": --lcores-workers %u: the EAL has %u worker lcores besides the "
+		             "main lcore (-l, --lcores)\n",
+		        d->n_wk, n_lw);
+		return 2;
+	}
+	if (d->n_wk < n_lw)
+		fprintf(stderr, PROG ": %u worker lcores stay idle\n", n_lw - d->n_wk);
+	d->threaded = true;
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		if (i == d->n_wk)
+			break;
+		d->lcore_of[i++] = lcore;
+	}
+	return 0;
+}
+
+/* Starts each worker on its lcore. */
+static int
+launch_workers(struct daemon *d)
+{
+	for (uint32_t i = 0; i < d->n_wk; i++) {
+		int rc;
+
+		d->wk[i]->lcore = d->lcore_of[i];
+		rc = rte_eal_remote_launch(worker_main, d->wk[i], d->wk[i]->lcore);
+		if (rc != 0) {
+			fprintf(stderr, PROG ": worker %u on lcore %u: %s\n", i, d->wk[i]->lcore,
+			        strerror(-rc));
+			return 1;
+		}
+		d->launched = true;
+	}
+	return 0;
 }
 
 int
@@ -1659,13 +2212,24 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	rc = start(&d);
+	rc = plan_workers(&d);
+	if (rc == 0)
+		rc = start(&d);
+	if (rc == 0 && !stop_flag && d.threaded)
+		rc = launch_workers(&d);
 	if (rc == 0 && !stop_flag) {
-		fprintf(stderr, PROG ": running: %u ports, offload %s, control socket %s\n",
-		        d.n_ports, d.o.offload == OFFLOAD_SIM ? "sim" : "none", d.o.ctl_path);
+		fprintf(stderr,
+		        PROG ": running: %u ports, offload %s, %u worker%s%s, control socket %s\n",
+		        d.n_ports, d.o.offload == OFFLOAD_SIM ? "sim" : "none", d.n_wk,
+		        d.n_wk > 1 ? "s" : "", d.threaded ? "" : " on the main lcore",
+		        d.o.ctl_path);
 		run_loop(&d);
 		fprintf(stderr, PROG ": stopping\n");
 	}
+	/* The workers stop and are joined before the ports close. */
+	stop_flag = 1;
+	if (d.launched)
+		rte_eal_mp_wait_lcore();
 	stop(&d);
 	ft_dpdk_eal_cleanup();
 	return rc;

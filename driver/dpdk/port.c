@@ -97,11 +97,12 @@ ft_dpdk_port_open(uint16_t port_id, const struct ft_dpdk_port_params *params, st
 		                    info.max_tx_queues);
 	if (params->n_rxq > 1) {
 		conf.rx_adv_conf.rss_conf.rss_hf = rss_fields(&info);
-		if (conf.rx_adv_conf.rss_conf.rss_hf == 0)
+		if (conf.rx_adv_conf.rss_conf.rss_hf == 0 && !params->rss_optional)
 			return ft_error_set(err, -ENOTSUP, FT_ERR_RESOURCE, port_id, name,
 			                    "%u rx queues need RSS, which the device lacks",
 			                    params->n_rxq);
-		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		if (conf.rx_adv_conf.rss_conf.rss_hf != 0)
+			conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 	}
 
 	rc = rte_eth_dev_configure(port_id, params->n_rxq, params->n_txq, &conf);
@@ -132,7 +133,8 @@ ft_dpdk_port_open(uint16_t port_id, const struct ft_dpdk_port_params *params, st
 		goto stop_port;
 	}
 	DPDK_LOG(INFO, "port %u: started, %u rx / %u tx queues of %u / %u descriptors%s", port_id,
-	         params->n_rxq, params->n_txq, nb_rxd, nb_txd, params->n_rxq > 1 ? ", RSS" : "");
+	         params->n_rxq, params->n_txq, nb_rxd, nb_txd,
+	         conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? ", RSS" : "");
 	return 0;
 
 stop_port:

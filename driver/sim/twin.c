@@ -16,6 +16,7 @@
 
 #include <flowtwin/drop.h>
 #include <flowtwin/twin.h>
+#include <flowtwin/update.h>
 
 struct flow_ix {
 	const struct ft_sim_flow *flow;
@@ -182,16 +183,9 @@ create(struct ft_twin *t, struct ft_flow_buf *b, uint32_t i, uint8_t parity, int
 	return f;
 }
 
-static int
-by_group_desc(const void *a, const void *b)
-{
-	const struct inst *x = *(const struct inst *const *)a, *y = *(const struct inst *const *)b;
-
-	return (x->group < y->group) - (x->group > y->group);
-}
-
 /*
- * Replaces the installed rules with the compiled ones, make-before-break:
+ * Replaces the installed rules with the compiled ones, make-before-break
+ * (the plan is ft_update_plan()'s, update.h):
  * rules whose match and actions are unchanged stay; the others are
  * installed first, groups that are jumped to before the groups that jump
  * (descending ids), a rule that replaces one with the same match at the
@@ -203,31 +197,26 @@ by_group_desc(const void *a, const void *b)
 static int64_t
 apply(struct ft_twin *t, struct ft_flow_buf *b, int *code, struct rte_flow_error *fe)
 {
-	uint32_t n = ft_offload_n_rules(t->off), size = 16, n_add = 0, n_del = 0;
+	uint32_t n = ft_offload_n_rules(t->off);
 	struct inst *next = calloc(n + 1, sizeof(*next));
-	struct inst **order = calloc(n + t->n_flows + 1, sizeof(*order));
-	uint32_t *ix;
-	bool *kept = calloc(t->n_flows + 1, sizeof(*kept));
+	struct inst **order = calloc(n + 1, sizeof(*order));
+	struct ft_update_rule *ko = malloc((t->n_flows + 1) * sizeof(*ko));
+	struct ft_update_rule *kn = malloc((n + 1) * sizeof(*kn));
+	struct ft_update_plan plan = {0};
 	int64_t bad = -1;
 
-	while (size < 2 * t->n_flows)
-		size *= 2;
-	ix = calloc(size, sizeof(*ix));
-	if (next == NULL || order == NULL || ix == NULL || kept == NULL) {
+	if (next == NULL || order == NULL || ko == NULL || kn == NULL) {
 		*code = ENOMEM;
 		bad = 0;
 		goto out;
 	}
-	for (uint32_t o = 0; o < t->n_flows; o++) {
-		uint32_t k;
-
-		for (k = (uint32_t)t->flows[o].match & (size - 1); ix[k]; k = (k + 1) & (size - 1))
-			;
-		ix[k] = o + 1;
-	}
+	for (uint32_t o = 0; o < t->n_flows; o++)
+		ko[o] = (struct ft_update_rule){.match = t->flows[o].match,
+						.action = t->flows[o].action,
+						.group = t->flows[o].group,
+						.parity = t->flows[o].parity};
 	for (uint32_t i = 0; i < n; i++) {
 		struct inst *x = &next[i];
-		const struct inst *old = NULL;
 
 		ft_offload_rule_key(t->off, i, &x->match, &x->action);
 		ft_offload_rule(t->off, i, b);
@@ -235,25 +224,24 @@ apply(struct ft_twin *t, struct ft_flow_buf *b, int *code, struct rte_flow_error
 		x->rule = i;
 		if (ft_offload_rule_drop(t->off, i, &x->drop, &x->drop_action) != 0)
 			x->drop = FT_DROP_NONE;
-		for (uint32_t k = (uint32_t)x->match & (size - 1); ix[k]; k = (k + 1) & (size - 1))
-			if (t->flows[ix[k] - 1].match == x->match && !kept[ix[k] - 1]) {
-				old = &t->flows[ix[k] - 1];
-				break;
-			}
-		if (old != NULL && old->action == x->action) {
-			x->flow = old->flow;
-			x->parity = old->parity;
-			kept[old - t->flows] = true;
-		} else {
-			x->parity = old != NULL ? !old->parity : 0;
-			order[n_add++] = x;
-		}
+		kn[i] = (struct ft_update_rule){
+			.match = x->match, .action = x->action, .group = x->group};
 	}
-	qsort(order, n_add, sizeof(*order), by_group_desc);
-	t->last.kept = n - n_add;
-	for (uint32_t k = 0; k < n_add; k++) {
-		struct inst *x = order[k];
+	if (ft_update_plan(ko, t->n_flows, kn, n, &plan) != 0) {
+		*code = ENOMEM;
+		bad = 0;
+		goto out;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		next[i].parity = plan.parity[i];
+		if (plan.kept[i] != UINT32_MAX)
+			next[i].flow = t->flows[plan.kept[i]].flow;
+	}
+	t->last.kept = n - plan.n_add;
+	for (uint32_t k = 0; k < plan.n_add; k++) {
+		struct inst *x = &next[plan.add[k]];
 
+		order[k] = x;
 		x->flow = create(t, b, x->rule, x->parity, code, fe);
 		if (x->flow == NULL && *code == EEXIST) { /* a new match over a going one */
 			x->parity = !x->parity;
@@ -265,18 +253,14 @@ apply(struct ft_twin *t, struct ft_flow_buf *b, int *code, struct rte_flow_error
 				ft_sim_flow_destroy(t->sim, order[k]->flow, NULL);
 			goto out;
 		}
+		/* The adds stay findable (pending) while the old rules go. */
 		t->pending = order;
 		t->n_pending = k + 1;
 		t->last.added++;
 		step(t);
 	}
-	/* The adds stay findable (pending) while the old rules go, after them in 'order'. */
-	for (uint32_t o = 0; o < t->n_flows; o++)
-		if (!kept[o])
-			order[n_add + n_del++] = &t->flows[o];
-	qsort(order + n_add, n_del, sizeof(*order), by_group_desc);
-	for (uint32_t k = n_add + n_del; k-- > n_add;) {
-		ft_sim_flow_destroy(t->sim, order[k]->flow, NULL);
+	for (uint32_t k = 0; k < plan.n_del; k++) {
+		ft_sim_flow_destroy(t->sim, t->flows[plan.del[k]].flow, NULL);
 		t->last.removed++;
 		step(t);
 	}
@@ -299,10 +283,11 @@ apply(struct ft_twin *t, struct ft_flow_buf *b, int *code, struct rte_flow_error
 out:
 	t->pending = NULL;
 	t->n_pending = 0;
+	ft_update_plan_fini(&plan);
 	free(next);
 	free(order);
-	free(ix);
-	free(kept);
+	free(ko);
+	free(kn);
 	return bad;
 }
 

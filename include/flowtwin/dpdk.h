@@ -134,17 +134,22 @@ struct ft_dpdk_port_params {
 	uint16_t nb_desc;            /* descriptors per queue; 0: 1024 (adjusted to the device) */
 	struct rte_mempool *mempool; /* rx buffers (borrowed) */
 	bool promiscuous;            /* receive every destination MAC; false: as the device is */
+	bool rss_optional;           /* n_rxq > 1 on a device without RSS: set the queues up
+	                              * without it (what reaches each queue is the device's
+	                              * choice: net_pcap reads one file per queue) instead of
+	                              * failing with -ENOTSUP */
 };
 
 /*
  * Configures ethdev port 'port_id' with the queues of 'params' and starts
  * it. With n_rxq > 1 the port spreads packets over the rx queues by RSS on
  * IP addresses and TCP/UDP ports (what of those the device can hash);
- * -ENOTSUP when it has no RSS at all. The port may already be configured
- * and stopped (a restart): it is configured again. On failure the port is
- * left stopped. Errors: -ENODEV (no such port), -EINVAL (params: zero
- * queues, more than the device has, no mempool), -ENOTSUP, and whatever
- * the PMD returns; 'err' names the call that failed.
+ * -ENOTSUP when it has no RSS at all, unless params->rss_optional. The
+ * port may already be configured and stopped (a restart): it is configured
+ * again. On failure the port is left stopped. Errors: -ENODEV (no such
+ * port), -EINVAL (params: zero queues, more than the device has, no
+ * mempool), -ENOTSUP, and whatever the PMD returns; 'err' names the call
+ * that failed.
  */
 int ft_dpdk_port_open(uint16_t port_id, const struct ft_dpdk_port_params *params,
                       struct ft_error *err);
