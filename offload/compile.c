@@ -3234,6 +3234,42 @@ ft_offload_rule_targets(const struct ft_offload *off, uint32_t i,
 }
 
 int
+ft_offload_rule_credit(const struct ft_offload *off, uint32_t i, uint64_t packets, uint64_t bytes)
+{
+	const struct ft_rule_target *tg;
+	uint32_t n;
+
+	if (ft_offload_rule_targets(off, i, &tg, &n) != 0)
+		return -ENOENT;
+	for (uint32_t k = 0; k < n && packets > 0; k++) {
+		uint64_t b = bytes + (uint64_t)((int64_t)tg[k].bytes_delta * (int64_t)packets);
+
+		if (tg[k].kind == FT_TARGET_ENTRY)
+			ft_pipeline_entry_credit(off->pipe, tg[k].id, tg[k].index, packets, b);
+		else
+			ft_pipeline_counter_credit(off->pipe, tg[k].id, tg[k].index, packets, b);
+	}
+	return 0;
+}
+
+bool
+ft_offload_rule_entry(const struct ft_offload *off, uint32_t i, uint32_t *table, uint32_t *handle)
+{
+	const struct ft_rule_target *tg;
+	uint32_t n;
+
+	if (ft_offload_rule_targets(off, i, &tg, &n) != 0)
+		return false;
+	while (n-- > 0)
+		if (tg[n].kind == FT_TARGET_ENTRY) {
+			*table = tg[n].id;
+			*handle = tg[n].index;
+			return true;
+		}
+	return false;
+}
+
+int
 ft_offload_rule_drop(const struct ft_offload *off, uint32_t i, uint16_t *reason, uint16_t *action)
 {
 	if (i >= off->n_rules || off->rules[i].drop_reason == FT_DROP_NONE)

@@ -593,19 +593,8 @@ ft_dpdk_flow_counters_collect(struct ft_dpdk_flow *f)
 				         f->flows[i].port, i, fe.message ? fe.message : "failed");
 			continue;
 		}
-		if (!qc.hits_set || qc.hits == 0)
-			continue;
-		for (uint32_t k = 0; k < n; k++) {
-			uint64_t b = (qc.bytes_set ? qc.bytes : 0) +
-			             (uint64_t)((int64_t)tg[k].bytes_delta * (int64_t)qc.hits);
-
-			if (tg[k].kind == FT_TARGET_ENTRY)
-				ft_pipeline_entry_credit(f->pipe, tg[k].id, tg[k].index, qc.hits,
-				                         b);
-			else
-				ft_pipeline_counter_credit(f->pipe, tg[k].id, tg[k].index, qc.hits,
-				                           b);
-		}
+		if (qc.hits_set && qc.hits > 0)
+			ft_offload_rule_credit(f->off, i, qc.hits, qc.bytes_set ? qc.bytes : 0);
 	}
 	return failed;
 }
@@ -715,24 +704,6 @@ out:
 	return bad;
 }
 
-/* The entry rule 'rule' stands for last (its deepest table), or false. */
-static bool
-rule_entry(const struct ft_dpdk_flow *f, uint32_t rule, uint32_t *table, uint32_t *handle)
-{
-	const struct ft_rule_target *tg;
-	uint32_t n;
-
-	if (ft_offload_rule_targets(f->off, rule, &tg, &n) != 0)
-		return false;
-	while (n-- > 0)
-		if (tg[n].kind == FT_TARGET_ENTRY) {
-			*table = tg[n].id;
-			*handle = tg[n].index;
-			return true;
-		}
-	return false;
-}
-
 /*
  * The entry to keep out of a NIC that is full: the one the refused rule
  * stands for; for a rule that stands for none (a classifier, a catch-all:
@@ -742,10 +713,10 @@ rule_entry(const struct ft_dpdk_flow *f, uint32_t rule, uint32_t *table, uint32_
 static bool
 refused_entry(const struct ft_dpdk_flow *f, uint32_t rule, uint32_t *table, uint32_t *handle)
 {
-	if (rule_entry(f, rule, table, handle))
+	if (ft_offload_rule_entry(f->off, rule, table, handle))
 		return true;
 	for (uint32_t i = ft_offload_n_rules(f->off); i-- > 0;)
-		if (rule_entry(f, i, table, handle))
+		if (ft_offload_rule_entry(f->off, i, table, handle))
 			return true;
 	return false;
 }

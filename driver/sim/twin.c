@@ -121,23 +121,11 @@ int
 ft_twin_counters_collect(struct ft_twin *t)
 {
 	for (uint32_t i = 0; i < t->n_flows; i++) {
-		const struct ft_rule_target *tg;
 		uint64_t packets, bytes;
-		uint32_t n;
 
-		if (ft_offload_rule_targets(t->off, i, &tg, &n) != 0 || n == 0 ||
-		    ft_sim_flow_query_count(t->sim, t->flows[i].flow, true, &packets, &bytes, NULL) != 0 ||
-		    packets == 0)
-			continue;
-		for (uint32_t k = 0; k < n; k++) {
-			uint64_t b = bytes + (uint64_t)((int64_t)tg[k].bytes_delta * (int64_t)packets);
-
-			if (tg[k].kind == FT_TARGET_ENTRY)
-				ft_pipeline_entry_credit(t->pipe, tg[k].id, tg[k].index, packets, b);
-			else
-				ft_pipeline_counter_credit(t->pipe, tg[k].id, tg[k].index,
-							   packets, b);
-		}
+		if (ft_sim_flow_query_count(t->sim, t->flows[i].flow, true, &packets, &bytes, NULL) ==
+		    0)
+			ft_offload_rule_credit(t->off, i, packets, bytes);
 	}
 	return 0;
 }
@@ -291,24 +279,6 @@ out:
 	return bad;
 }
 
-/* The entry a refused rule stands for last (its deepest table), or false. */
-static bool
-refused_entry(const struct ft_twin *t, uint32_t rule, uint32_t *table, uint32_t *handle)
-{
-	const struct ft_rule_target *tg;
-	uint32_t n;
-
-	if (ft_offload_rule_targets(t->off, rule, &tg, &n) != 0)
-		return false;
-	while (n-- > 0)
-		if (tg[n].kind == FT_TARGET_ENTRY) {
-			*table = tg[n].id;
-			*handle = tg[n].index;
-			return true;
-		}
-	return false;
-}
-
 int
 ft_twin_sync(struct ft_twin *t, struct ft_error *err)
 {
@@ -344,7 +314,7 @@ ft_twin_sync(struct ft_twin *t, struct ft_error *err)
 		if (!from_empty && (code == ENOSPC || code == ENOMEM))
 			continue;
 		if ((code != ENOSPC && code != ENOMEM) ||
-		    !refused_entry(t, (uint32_t)bad, &table, &handle) ||
+		    !ft_offload_rule_entry(t->off, (uint32_t)bad, &table, &handle) ||
 		    ft_offload_entry_refused(t->off, table, handle) != 0) {
 			rc = ft_error_set(err, -code, FT_ERR_RULE, (uint32_t)bad, "rule",
 					  "the NIC refused it: %s",

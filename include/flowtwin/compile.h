@@ -127,6 +127,22 @@ struct ft_rule_target {
 int ft_offload_rule_targets(const struct ft_offload *off, uint32_t i,
 			    const struct ft_rule_target **targets, uint32_t *n);
 
+/*
+ * Credits what a NIC counted for rule i (its COUNT: packets, and bytes as the
+ * NIC counted them) to the pipeline's entries and cells the rule stands for,
+ * each with its byte delta (ft_pipeline_entry_credit()). 0 or -ENOENT.
+ */
+int ft_offload_rule_credit(const struct ft_offload *off, uint32_t i, uint64_t packets,
+			   uint64_t bytes);
+
+/*
+ * The entry rule i stands for last (the deepest table it looked up): what to
+ * keep out of the NIC when the NIC refuses the rule for room
+ * (ft_offload_entry_refused()). False when it stands for none.
+ */
+bool ft_offload_rule_entry(const struct ft_offload *off, uint32_t i, uint32_t *table,
+			   uint32_t *handle);
+
 /* For a rule that drops: the model's drop reason and the action it blames. -ENOENT otherwise. */
 int ft_offload_rule_drop(const struct ft_offload *off, uint32_t i, uint16_t *reason,
 			 uint16_t *action);
