@@ -1947,7 +1947,7 @@ static const char *
 rewrite(struct walk *w, const struct sstate *st, struct cact *acts, uint32_t *n_acts)
 {
 	struct ft_offload *off = w->off;
-	uint32_t hs[FT_HEADERS_MAX], nh, j = 0, n_recv = 0, n_mac = 0;
+	uint32_t hs[FT_HEADERS_MAX], nh, j = 0, n_mac = 0;
 	int first = -1;	   /* first layer of the received packet that leaves */
 	int pushed = -1;   /* a new VLAN header right after the first Ethernet */
 	bool popped = false;
@@ -1966,7 +1966,6 @@ rewrite(struct walk *w, const struct sstate *st, struct cact *acts, uint32_t *n_
 		if (st->hsrc[hs[i]] >= 0) {
 			if (first < 0)
 				first = st->hsrc[hs[i]];
-			n_recv++;
 			continue;
 		}
 		ft_program_header(off->prog, hs[i], &hi);
@@ -2097,7 +2096,6 @@ rewrite(struct walk *w, const struct sstate *st, struct cact *acts, uint32_t *n_
 	}
 	for (uint32_t i = 0; i < n_mac; i++)
 		acts[(*n_acts)++] = mac[i];
-	(void)n_recv;
 	return NULL;
 }
 
