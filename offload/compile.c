@@ -225,6 +225,17 @@ sv_const(uint64_t c, uint32_t bits)
 
 static const struct sval sv_unknown = {.kind = SV_UNKNOWN};
 
+/* Copies a value member by member (into zeroed memory: no padding copied). */
+static void
+sv_put(struct sval *to, const struct sval *from)
+{
+	to->kind = from->kind;
+	to->layer = from->layer;
+	to->bits = from->bits;
+	to->off = from->off;
+	to->c = from->c;
+}
+
 /* --- The symbolic packet -------------------------------------------------- */
 
 enum { L_UNK = 0, L_YES, L_NO };
@@ -255,7 +266,7 @@ struct sstate {
 	uint8_t lay[FT_L_COUNT];	/* L_*: the pattern's protocol stack */
 	uint8_t hset[FT_HEADERS_MAX];	/* 0: validity from the layer; else HV_YES / HV_NO */
 	int8_t hsrc[FT_HEADERS_MAX];	/* layer the header's bytes come from; -1: zeros */
-	uint8_t n_ovr, n_cons, n_steps, n_targets;
+	uint8_t n_ovr, n_cons, n_steps, n_targets, n_meta; /* the arrays' used parts */
 	uint8_t fate;
 	int16_t delta; /* in egress: the length the model sees, less the received length */
 	struct sval out_port;
@@ -596,13 +607,25 @@ layer_size(enum ft_layer l)
 	return ft_proto_size(ft_layer_proto(l));
 }
 
+/* Copies a state: its fields and the used parts of its arrays (most of it is room). */
+static void
+st_copy(struct sstate *to, const struct sstate *from)
+{
+	memcpy(to, from, offsetof(struct sstate, ovr));
+	memcpy(to->ovr, from->ovr, from->n_ovr * sizeof(from->ovr[0]));
+	memcpy(to->cons, from->cons, from->n_cons * sizeof(from->cons[0]));
+	memcpy(to->steps, from->steps, from->n_steps * sizeof(from->steps[0]));
+	memcpy(to->targets, from->targets, from->n_targets * sizeof(from->targets[0]));
+	memcpy(to->meta, from->meta, from->n_meta * sizeof(from->meta[0]));
+}
+
 static struct sstate *
 st_dup(const struct sstate *st)
 {
 	struct sstate *c = malloc(sizeof(*c));
 
 	if (c != NULL)
-		memcpy(c, st, sizeof(*c));
+		st_copy(c, st);
 	return c;
 }
 
@@ -1657,14 +1680,19 @@ group_get(struct walk *w, const struct sstate *st)
 	memcpy(key.lay, st->lay, sizeof(key.lay));
 	memcpy(key.hset, st->hset, sizeof(key.hset));
 	memcpy(key.hsrc, st->hsrc, sizeof(key.hsrc));
+	/* Member by member: the bytes hashed include no padding of the state's. */
 	key.n_ovr = st->n_ovr;
-	memcpy(key.ovr, st->ovr, st->n_ovr * sizeof(st->ovr[0]));
+	for (i = 0; i < st->n_ovr; i++) {
+		key.ovr[i].hdr = st->ovr[i].hdr;
+		key.ovr[i].field = st->ovr[i].field;
+		sv_put(&key.ovr[i].v, &st->ovr[i].v);
+	}
 	key.fate = st->fate;
-	key.out_port = st->out_port;
+	sv_put(&key.out_port, &st->out_port);
 	key.fate_action = st->fate_action;
 	for (uint32_t k = 0; k < off->info.n_metadata; k++)
 		if (is_live(off, FT_CTL_INGRESS, st->node, k))
-			key.meta[k] = st->meta[k];
+			sv_put(&key.meta[k], &st->meta[k]);
 	h = XXH3_64bits(&key, sizeof(key)) ^ w->port;
 	if (off->n_groups * 2 >= off->gindex_size) {
 		uint32_t size = off->gindex_size ? off->gindex_size * 2 : 256;
@@ -2308,7 +2336,7 @@ walk(struct walk *w, struct sstate *st, uint32_t depth)
 				free(c);
 				return;
 			}
-			memcpy(st, c, sizeof(*st));
+			st_copy(st, c);
 			free(c);
 			st->node = nd.next;
 			continue;
@@ -2325,7 +2353,7 @@ walk(struct walk *w, struct sstate *st, uint32_t depth)
 			if (t.n + f.n == 1 && t.complete && f.complete) {
 				struct sstate *only = t.n ? t.s[0] : f.s[0];
 
-				memcpy(st, only, sizeof(*st));
+				st_copy(st, only);
 				free(only);
 				st->node = t.n ? nd.next : nd.next_false;
 				continue;
@@ -2418,7 +2446,7 @@ walk(struct walk *w, struct sstate *st, uint32_t depth)
 				c->targets[c->n_targets++] = (struct target){
 					.kind = FT_TARGET_ENTRY, .delta = c->delta, .id = nd.table,
 					.index = hit->handle};
-			memcpy(st, c, sizeof(*st));
+			st_copy(st, c);
 			free(c);
 			st->node = ft_node_next(&nd, hit != NULL, ax.action);
 			continue;
@@ -2770,6 +2798,7 @@ compile_once(struct ft_offload *off, struct ft_error *err)
 				st->lay[l] = L_NO;
 		st->fate = FATE_NONE;
 		st->last_action = st->fate_action = UINT16_MAX;
+		st->n_meta = (uint8_t)off->info.n_metadata;
 		for (uint32_t k = 0; k < off->info.n_metadata; k++) {
 			struct ft_metadata_info mi;
 
@@ -3216,7 +3245,14 @@ ft_offload_rule_key(const struct ft_offload *off, uint32_t i, uint64_t *match, u
 	h = XXH3_64bits_withSeed(r->items, r->n_items * sizeof(r->items[0]),
 				 (uint64_t)r->port << 40 ^ (uint64_t)r->group << 20 ^ r->prio);
 	*match = XXH3_64bits_withSeed(r->bytes, r->n_bytes, h);
-	*action = XXH3_64bits_withSeed(r->acts, r->n_acts * sizeof(r->acts[0]), *match);
+	*action = *match;
+	for (uint32_t k = 0; k < r->n_acts; k++) { /* member by member: no padding */
+		uint8_t a[11] = {r->acts[k].type};
+
+		memcpy(a + 1, &r->acts[k].arg, 4);
+		memcpy(a + 5, r->acts[k].mac, 6);
+		*action = XXH3_64bits_withSeed(a, sizeof(a), *action);
+	}
 	return 0;
 }
 
