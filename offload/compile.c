@@ -359,6 +359,11 @@ struct ft_offload {
 	struct ft_program_info info;
 	uint32_t parsed;	       /* layers the program's parser fills */
 	struct outkey *outs;	       /* entries kept out of the NIC, sorted */
+	/* The program's layout, read once: per header its fields' bit offsets and widths,
+	 * per action its parameters' byte offsets and widths. */
+	struct fpos {
+		uint16_t off, bits;
+	} **fields, **params;
 	uint32_t n_outs, cap_outs;
 	uint64_t *live[FT_CTL_COUNT];  /* per node: metadata read from there on (bitset) */
 	uint32_t live_words;
@@ -473,13 +478,55 @@ intern(struct ft_offload *off, const char *fmt, ...)
 static uint32_t
 field_bits(const struct ft_offload *off, uint32_t hdr, uint32_t field, uint32_t *bitoff)
 {
-	struct ft_header_info hi;
-	struct ft_header_type_info ti;
+	*bitoff = off->fields[hdr][field].off;
+	return off->fields[hdr][field].bits;
+}
 
-	ft_program_header(off->prog, hdr, &hi);
-	ft_program_header_type(off->prog, hi.type, &ti);
-	*bitoff = (uint32_t)ft_program_field_offset(off->prog, hi.type, field);
-	return ti.fields[field].bits;
+/* Reads the program's layout into off->fields and off->params: 0 or -ENOMEM. */
+static int
+layout_read(struct ft_offload *off)
+{
+	off->fields = calloc(off->info.n_headers + 1, sizeof(*off->fields));
+	off->params = calloc(off->info.n_actions + 1, sizeof(*off->params));
+	if (off->fields == NULL || off->params == NULL)
+		return -ENOMEM;
+	for (uint32_t h = 0; h < off->info.n_headers; h++) {
+		struct ft_header_info hi;
+		struct ft_header_type_info ti;
+
+		ft_program_header(off->prog, h, &hi);
+		ft_program_header_type(off->prog, hi.type, &ti);
+		if ((off->fields[h] = calloc(ti.n_fields + 1, sizeof(struct fpos))) == NULL)
+			return -ENOMEM;
+		for (uint32_t f = 0; f < ti.n_fields; f++)
+			off->fields[h][f] = (struct fpos){
+				.off = (uint16_t)ft_program_field_offset(off->prog, hi.type, f),
+				.bits = (uint16_t)ti.fields[f].bits};
+	}
+	for (uint32_t a = 0; a < off->info.n_actions; a++) {
+		struct ft_action_info ai;
+		uint16_t o = 0;
+
+		ft_program_action(off->prog, a, &ai);
+		if ((off->params[a] = calloc(ai.n_params + 1, sizeof(struct fpos))) == NULL)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < ai.n_params; i++) {
+			off->params[a][i] = (struct fpos){.off = o, .bits = (uint16_t)ai.params[i].bits};
+			o = (uint16_t)(o + (ai.params[i].bits + 7) / 8);
+		}
+	}
+	return 0;
+}
+
+static void
+layout_free(struct ft_offload *off)
+{
+	for (uint32_t h = 0; off->fields != NULL && h < off->info.n_headers; h++)
+		free(off->fields[h]);
+	for (uint32_t a = 0; off->params != NULL && a < off->info.n_actions; a++)
+		free(off->params[a]);
+	free(off->fields);
+	free(off->params);
 }
 
 static enum ft_layer
@@ -1026,16 +1073,11 @@ rd(struct actx *ax, const struct ft_ref *r)
 	case FT_REF_META:
 		return st->meta[r->id];
 	case FT_REF_PARAM: {
-		struct ft_action_info ai;
-		uint32_t off_b = 0;
+		const struct fpos *p = &off->params[ax->action][r->id];
 
-		ft_program_action(off->prog, ax->action, &ai);
-		for (uint32_t i = 0; i < r->id; i++)
-			off_b += (ai.params[i].bits + 7) / 8;
-		if (ai.params[r->id].bits > 64 || ax->data == NULL)
+		if (p->bits > 64 || ax->data == NULL)
 			return sv_unknown;
-		return sv_const(load_be(ax->data + off_b, 0, ((ai.params[r->id].bits + 7) / 8) * 8),
-				ai.params[r->id].bits);
+		return sv_const(load_be(ax->data + p->off, 0, ((p->bits + 7u) / 8) * 8), p->bits);
 	}
 	case FT_REF_STD:
 		switch (r->id) {
@@ -3003,6 +3045,8 @@ ft_offload_create(struct ft_pipeline *pipe, const struct ft_offload_params *para
 		goto nomem;
 	memcpy(off->ports, params->ports, params->n_ports * sizeof(uint32_t));
 	off->n_ports = params->n_ports;
+	if (layout_read(off) < 0)
+		goto nomem;
 	/* Group ids: a range per node where a group can start (node 0, the tables, the end). */
 	off->range_of_node = calloc(off->info.n_nodes[FT_CTL_INGRESS] + 1, sizeof(uint32_t));
 	if (off->range_of_node == NULL)
@@ -3043,6 +3087,7 @@ ft_offload_destroy(struct ft_offload *off)
 	free(off->work);
 	free(off->ports);
 	free(off->outs);
+	layout_free(off);
 	for (uint32_t i = 0; i < off->n_old_ctxs; i++)
 		free(off->old_ctxs[i].steps);
 	free(off->old_ctxs);
