@@ -2366,6 +2366,17 @@ ft_worker_run(struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n,
 	return exec_burst(w, pkts, NULL, n, res);
 }
 
+void
+ft_burst_send(struct ft_burst_result *res, struct ft_pkt *pkt, uint32_t port, uint16_t src)
+{
+	if (res->n_tx >= FT_BURST_TX_MAX) {
+		res->drop[src] = FT_DROP_TOO_MANY_COPIES;
+		return;
+	}
+	res->tx[res->n_tx++] = (struct ft_tx){.pkt = pkt, .port = port, .src = src};
+	res->used[src] = 1;
+}
+
 int
 ft_worker_run_resume(struct ft_worker *w, struct ft_pkt *const *pkts,
 		     const struct ft_resume *const *resume, uint16_t n,

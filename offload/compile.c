@@ -3369,6 +3369,50 @@ ft_offload_restore(const struct ft_offload *off, uint32_t mark)
 }
 
 int
+ft_offload_software(const struct ft_offload *off, struct ft_worker *w,
+		    struct ft_pkt *const *pkts, const uint16_t *which, uint16_t m,
+		    const struct ft_restore **ctx, struct ft_burst_result *scratch,
+		    struct ft_burst_result *res)
+{
+	struct ft_pkt *sw[FT_BURST_MAX];
+	const struct ft_resume *rs[FT_BURST_MAX];
+	uint16_t src[FT_BURST_MAX], k = 0;
+	int rc;
+
+	for (uint16_t j = 0; j < m && j < FT_BURST_MAX; j++) {
+		struct ft_pkt *p = pkts[which[j]];
+		const struct ft_restore *r = (p->flags & FT_PKT_F_MARK) && p->nb_segs == 1
+						     ? ft_offload_restore(off, p->mark)
+						     : NULL;
+
+		ctx[j] = r;
+		if (r != NULL && r->kind == FT_RESTORE_OUTPUT) {
+			ft_burst_send(res, p, r->port, which[j]);
+			continue;
+		}
+		rs[k] = r != NULL ? &r->resume : NULL;
+		src[k] = which[j];
+		sw[k++] = p;
+	}
+	if (k == 0)
+		return 0;
+	if ((rc = ft_worker_run_resume(w, sw, rs, k, scratch)) < 0)
+		return rc;
+	for (uint32_t t = 0; t < scratch->n_tx; t++)
+		ft_burst_send(res, scratch->tx[t].pkt, scratch->tx[t].port, src[scratch->tx[t].src]);
+	for (uint16_t j = 0; j < k; j++) {
+		res->drop[src[j]] = scratch->drop[j];
+		res->drop_action[src[j]] = scratch->drop_action[j];
+		res->used[src[j]] = scratch->used[j];
+	}
+	for (uint32_t e = 0; e < scratch->n_events && res->n_events < FT_BURST_EVENTS_MAX; e++) {
+		res->events[res->n_events] = scratch->events[e];
+		res->events[res->n_events++].src = src[scratch->events[e].src];
+	}
+	return 0;
+}
+
+int
 ft_offload_placement_walk(const struct ft_offload *off, ft_placement_fn fn, void *arg)
 {
 	const char *no_integrity = "the profile has no INTEGRITY item: the NIC could not tell a "

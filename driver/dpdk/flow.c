@@ -799,66 +799,34 @@ ft_dpdk_flow_resume(void *arg, const struct ft_pkt *pkt)
 	return r != NULL && r->kind == FT_RESTORE_RESUME ? &r->resume : NULL;
 }
 
-static void
-tx_add(struct ft_burst_result *res, struct ft_pkt *pkt, uint32_t port, uint16_t src)
-{
-	if (res->n_tx >= FT_BURST_TX_MAX) {
-		res->drop[src] = FT_DROP_TOO_MANY_COPIES;
-		return;
-	}
-	res->tx[res->n_tx++] = (struct ft_tx){.pkt = pkt, .port = port, .src = src};
-	res->used[src] = 1;
-}
-
 int
 ft_dpdk_flow_run(struct ft_dpdk_flow *f, struct ft_worker *w, struct ft_pkt *const *pkts,
                  uint16_t n, struct ft_dpdk_flow_result *res)
 {
 	struct ft_burst_result *br = &res->burst;
-	struct ft_pkt *sw[FT_BURST_MAX];
-	const struct ft_resume *rs[FT_BURST_MAX];
-	uint16_t src[FT_BURST_MAX], m = 0;
+	const struct ft_restore *ctx[FT_BURST_MAX];
+	uint16_t which[FT_BURST_MAX] = {0};
 	int rc;
 
 	if (n > FT_BURST_MAX)
 		return -EINVAL;
 	br->n_tx = br->n_events = 0;
 	res->bad_mark = 0;
+	/* The NIC finished nothing here itself: what it ran is what the MARKs say. */
 	for (uint16_t i = 0; i < n; i++) {
-		struct ft_pkt *p = pkts[i];
-		const struct ft_restore *r = NULL;
-
 		br->drop[i] = FT_DROP_NONE;
 		br->drop_action[i] = UINT16_MAX;
 		br->used[i] = 0;
-		if ((p->flags & FT_PKT_F_MARK) && p->nb_segs == 1) {
-			r = ft_offload_restore(f->off, p->mark);
-			res->bad_mark += r == NULL;
-		}
-		if (r != NULL && r->kind == FT_RESTORE_OUTPUT) {
-			res->path[i] = FT_TWIN_NIC;
-			tx_add(br, p, r->port, i);
-			continue;
-		}
-		res->path[i] = r != NULL ? FT_TWIN_RESUMED : FT_TWIN_SOFTWARE;
-		rs[m] = r != NULL ? &r->resume : NULL;
-		src[m] = i;
-		sw[m++] = p;
+		which[i] = i;
 	}
-	if (m == 0)
-		return (int)br->n_tx;
-	if ((rc = ft_worker_run_resume(w, sw, rs, m, &f->sw)) < 0)
+	if ((rc = ft_offload_software(f->off, w, pkts, which, n, ctx, &f->sw, br)) < 0)
 		return rc;
-	for (uint32_t k = 0; k < f->sw.n_tx; k++)
-		tx_add(br, f->sw.tx[k].pkt, f->sw.tx[k].port, src[f->sw.tx[k].src]);
-	for (uint16_t j = 0; j < m; j++) {
-		br->drop[src[j]] = f->sw.drop[j];
-		br->drop_action[src[j]] = f->sw.drop_action[j];
-		br->used[src[j]] = f->sw.used[j];
-	}
-	for (uint32_t k = 0; k < f->sw.n_events && br->n_events < FT_BURST_EVENTS_MAX; k++) {
-		br->events[br->n_events] = f->sw.events[k];
-		br->events[br->n_events++].src = src[f->sw.events[k].src];
+	for (uint16_t i = 0; i < n; i++) {
+		res->bad_mark += (pkts[i]->flags & FT_PKT_F_MARK) && pkts[i]->nb_segs == 1 &&
+		                 ctx[i] == NULL;
+		res->path[i] = ctx[i] == NULL                         ? FT_TWIN_SOFTWARE
+		               : ctx[i]->kind == FT_RESTORE_OUTPUT ? FT_TWIN_NIC
+		                                                   : FT_TWIN_RESUMED;
 	}
 	return (int)br->n_tx;
 }

@@ -343,25 +343,13 @@ inst_of(const struct ft_twin *t, const struct ft_sim_flow *f)
 
 /* --- Packets --------------------------------------------------------------- */
 
-static void
-tx_add(struct ft_burst_result *res, struct ft_pkt *pkt, uint32_t port, uint16_t src)
-{
-	if (res->n_tx >= FT_BURST_TX_MAX) {
-		res->drop[src] = FT_DROP_TOO_MANY_COPIES;
-		return;
-	}
-	res->tx[res->n_tx++] = (struct ft_tx){.pkt = pkt, .port = port, .src = src};
-	res->used[src] = 1;
-}
-
 int
 ft_twin_run(struct ft_twin *t, struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n,
 	    struct ft_twin_result *res)
 {
 	struct ft_burst_result *br = &res->burst;
-	struct ft_pkt *sw[FT_BURST_MAX];
-	const struct ft_resume *rs[FT_BURST_MAX];
-	uint16_t src[FT_BURST_MAX], m = 0;
+	const struct ft_restore *ctx[FT_BURST_MAX];
+	uint16_t which[FT_BURST_MAX] = {0}, m = 0;
 	int rc;
 
 	if (n > FT_BURST_MAX)
@@ -374,7 +362,6 @@ ft_twin_run(struct ft_twin *t, struct ft_worker *w, struct ft_pkt *const *pkts, 
 		struct ft_twin_pkt *tp = &res->pkt[i];
 		struct ft_pkt *p = pkts[i];
 		struct ft_sim_result sr;
-		const struct ft_restore *r;
 		const struct inst *last = NULL;
 
 		memset(tp, 0, sizeof(*tp));
@@ -389,51 +376,36 @@ ft_twin_run(struct ft_twin *t, struct ft_worker *w, struct ft_pkt *const *pkts, 
 			last = inst_of(t, sr.hits[k]);
 			tp->hits[tp->n_hits++] = last != NULL ? last->rule : UINT32_MAX;
 		}
+		tp->path = FT_TWIN_NIC;
 		switch (sr.fate) {
 		case FT_SIM_DROP:
-			tp->path = FT_TWIN_NIC;
 			if (last != NULL && last->drop != FT_DROP_NONE) {
 				br->drop[i] = last->drop;
 				br->drop_action[i] = last->drop_action;
 			} else {
 				br->drop[i] = sr.drop;
 			}
-			continue;
+			break;
 		case FT_SIM_PORT:
-			tp->path = FT_TWIN_NIC;
-			tx_add(br, p, sr.port, i);
-			continue;
+			ft_burst_send(br, p, sr.port, i);
+			break;
 		case FT_SIM_QUEUE:
 		case FT_SIM_REPRESENTOR:
+			which[m++] = i;
 			break;
 		}
-		r = (p->flags & FT_PKT_F_MARK) ? ft_offload_restore(t->off, p->mark) : NULL;
-		tp->bad_mark = (p->flags & FT_PKT_F_MARK) && r == NULL;
-		if (r != NULL && r->kind == FT_RESTORE_OUTPUT) {
-			tp->path = FT_TWIN_NIC;
-			tx_add(br, p, r->port, i);
-			continue;
-		}
-		tp->path = r != NULL ? FT_TWIN_RESUMED : FT_TWIN_SOFTWARE;
-		tp->mark = r != NULL ? p->mark : 0;
-		rs[m] = r != NULL ? &r->resume : NULL;
-		src[m] = i;
-		sw[m++] = p;
 	}
-	if (m == 0)
-		return (int)br->n_tx;
-	if ((rc = ft_worker_run_resume(w, sw, rs, m, &t->sw)) < 0)
+	if ((rc = ft_offload_software(t->off, w, pkts, which, m, ctx, &t->sw, br)) < 0)
 		return rc;
-	for (uint32_t k = 0; k < t->sw.n_tx; k++)
-		tx_add(br, t->sw.tx[k].pkt, t->sw.tx[k].port, src[t->sw.tx[k].src]);
 	for (uint16_t j = 0; j < m; j++) {
-		br->drop[src[j]] = t->sw.drop[j];
-		br->drop_action[src[j]] = t->sw.drop_action[j];
-		br->used[src[j]] = t->sw.used[j];
-	}
-	for (uint32_t k = 0; k < t->sw.n_events && br->n_events < FT_BURST_EVENTS_MAX; k++) {
-		br->events[br->n_events] = t->sw.events[k];
-		br->events[br->n_events++].src = src[t->sw.events[k].src];
+		struct ft_twin_pkt *tp = &res->pkt[which[j]];
+		const struct ft_pkt *p = pkts[which[j]];
+
+		tp->bad_mark = (p->flags & FT_PKT_F_MARK) && ctx[j] == NULL;
+		tp->path = ctx[j] == NULL			 ? FT_TWIN_SOFTWARE
+			   : ctx[j]->kind == FT_RESTORE_OUTPUT ? FT_TWIN_NIC
+							       : FT_TWIN_RESUMED;
+		tp->mark = tp->path == FT_TWIN_RESUMED ? p->mark : 0;
 	}
 	return (int)br->n_tx;
 }

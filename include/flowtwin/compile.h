@@ -162,6 +162,22 @@ struct ft_restore {
 /* The restore context of MARK id 'mark', or NULL for an unknown one. */
 const struct ft_restore *ft_offload_restore(const struct ft_offload *off, uint32_t mark);
 
+/*
+ * The software side of a burst a NIC ran first: packets pkts[which[j]]
+ * (j < m) reached software. A packet marked with an OUTPUT context leaves
+ * as it is on its port; one with a RESUME context resumes in the model
+ * (worker 'w'); an unmarked one, or one with a MARK no context has, runs
+ * in the model from the start. ctx[j] receives its context (NULL: none).
+ * What the model does lands in 'res' under the packets' indexes in 'pkts'
+ * (drops, sends, events), after what the caller put there for the packets
+ * the NIC finished; 'scratch' holds the model's own result. Returns 0 or
+ * ft_worker_run_resume()'s error.
+ */
+int ft_offload_software(const struct ft_offload *off, struct ft_worker *w,
+			struct ft_pkt *const *pkts, const uint16_t *which, uint16_t m,
+			const struct ft_restore **ctx, struct ft_burst_result *scratch,
+			struct ft_burst_result *res);
+
 /* Where an entry (or a table's default action, handle UINT32_MAX) runs. */
 struct ft_placement {
 	uint32_t table;

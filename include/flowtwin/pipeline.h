@@ -322,6 +322,13 @@ int ft_worker_run_resume(struct ft_worker *w, struct ft_pkt *const *pkts,
 			 const struct ft_resume *const *resume, uint16_t n,
 			 struct ft_burst_result *res);
 
+/*
+ * Records in 'res' that packet 'src' of the burst leaves on 'port' as 'pkt',
+ * for code that finishes packets outside the model (a NIC): as the model
+ * would, or as a FT_DROP_TOO_MANY_COPIES drop when tx[] is full.
+ */
+void ft_burst_send(struct ft_burst_result *res, struct ft_pkt *pkt, uint32_t port, uint16_t src);
+
 /* ft_worker_trace() for a packet that resumes ('resume' NULL: from the start). */
 int ft_worker_trace_resume(struct ft_worker *w, struct ft_pkt *pkt, const struct ft_resume *resume,
 			   struct ft_trace *trace, struct ft_burst_result *res);
