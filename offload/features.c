@@ -131,7 +131,7 @@ ft_nic_features_markdown(FILE *out)
 	for (uint32_t j = 0; j < n; j++)
 		fprintf(out, " %s |",
 			p[j]->api == FT_NIC_API_SYNC
-				? "sync `rte_flow_create()` (mlx5 `dv_flow_en=1`)"
+				? "sync `rte_flow_create` (mlx5 `dv_flow_en=1`)"
 				: "template API (mlx5 `dv_flow_en=2`)");
 	fprintf(out, "\n| domain |");
 	for (uint32_t j = 0; j < n; j++)
