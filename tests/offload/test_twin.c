@@ -705,16 +705,6 @@ report(struct run *r, uint64_t seed, const struct pkt_spec *s, const char *why)
 		 r->prof->name, why);
 }
 
-static int
-dump_placement(const struct ft_placement *p, void *arg)
-{
-	struct ft_table_decl td;
-
-	ft_program_table(ft_pipeline_program(arg), p->table, &td);
-	fprintf(stderr, "%s %d: %u rules %u sw\n", td.name, (int)p->handle, p->rules, p->sw_rules);
-	return 0;
-}
-
 static void
 run_profile(const struct nic *nic, uint64_t seed, uint64_t n_packets)
 {
@@ -768,8 +758,6 @@ run_profile(const struct nic *nic, uint64_t seed, uint64_t n_packets)
 		      (unsigned long)r.packets, (unsigned long)r.nic_done, (unsigned long)r.nic_sent,
 		      (unsigned long)r.resumed, (unsigned long)r.software, (unsigned long)r.log.n,
 		      (unsigned long)r.syncs, (unsigned long)r.fallbacks, ft_twin_n_rules(r.twin));
-	if (getenv("FT_TWIN_DUMP"))
-		ft_offload_placement_walk(ft_twin_offload(r.twin), dump_placement, r.b.pipe);
 	run_fini(&r);
 }
 
