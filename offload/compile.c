@@ -27,6 +27,13 @@
  * handed to software from inside a group resumes after the actions of the
  * path that first reached it, which leave the same live state as any other.
  *
+ * A group's entries that share an action and its data share the walk after
+ * the lookup: the first is walked, the others get its rules with their own
+ * key written into the pattern and their own handle into the counters'
+ * targets (struct kpatch), unless that walk looked at the bits the key pins
+ * (struct watch): then each is walked. That keeps the cost per entry of a
+ * large FDB to a hash lookup and a few words per rule.
+ *
  * A walk ends at the end of ingress (the packet is dropped, or sent: the
  * egress control then runs on the packet as the deparser and parser leave
  * it, and the bytes that leave are compared with the bytes received to find
@@ -48,7 +55,7 @@
 #define MAX_OVR 24
 #define MAX_CONS 10
 #define MAX_STEPS 32
-#define MAX_TARGETS 16
+#define MAX_TARGETS FT_RULE_TARGETS_MAX
 #define MAX_DEPTH 8
 #define MAX_ALTS 16
 #define LAYER_BYTES 40
@@ -261,8 +268,26 @@ struct target {
 
 enum { FATE_NONE, FATE_SEND, FATE_DROP, FATE_GROUP };
 
+/*
+ * The packet fields an entry's key pins while the walk follows that entry
+ * (fill_entry()): whether anything after the lookup looked at their bits.
+ * If nothing did, the rules of every entry with the same action and data
+ * are those rules with the key written in (struct kpatch).
+ */
+#define MAX_WATCH 4
+
+struct watch {
+	uint32_t n;
+	struct {
+		uint8_t layer;
+		uint16_t off, bits;
+	} f[MAX_WATCH];
+	bool touched;
+};
+
 struct sstate {
 	uint32_t node;
+	struct watch *watch; /* NULL, or the walk's: see struct watch */
 	uint8_t lay[FT_L_COUNT];	/* L_*: the pattern's protocol stack */
 	uint8_t hset[FT_HEADERS_MAX];	/* 0: validity from the layer; else HV_YES / HV_NO */
 	int8_t hsrc[FT_HEADERS_MAX];	/* layer the header's bytes come from; -1: zeros */
@@ -294,6 +319,12 @@ struct cact {
 	uint8_t mac[6];
 };
 
+/*
+ * A rule as the walk made it. The rules of one entry's walk serve as well
+ * every entry with the same action and data that reaches the same group
+ * (fill_entry()), with that entry's key written into the pattern and its
+ * handle into the targets: 'kp' says where.
+ */
 struct crule {
 	uint32_t port, group, prio;
 	uint8_t n_items, n_acts;
@@ -303,7 +334,27 @@ struct crule {
 	uint8_t *bytes;
 	struct ft_rule_target *targets;
 	uint32_t n_targets;
+	uint32_t kp;			   /* off->kps + 1, or 0: the walk's entry only */
 	uint16_t drop_reason, drop_action; /* FT_DROP_NONE: not a drop */
+};
+
+/* Where an entry's key and handle go in the rules of another entry's walk. */
+struct kpatch {
+	uint32_t table;
+	uint32_t handle; /* the walked entry's: its targets name it */
+	uint32_t n;
+	struct {
+		uint8_t layer;
+		uint16_t off, bits; /* bits of the layer, as in struct watch */
+		uint16_t key_off, key_bytes;
+	} f[MAX_WATCH];
+};
+
+/* A compiled rule: a rule made by a walk, for entry 'e' of its kpatch's table (RREF_SELF: its own). */
+#define RREF_SELF UINT32_MAX
+
+struct rref {
+	uint32_t t, e;
 };
 
 struct group {
@@ -323,6 +374,8 @@ struct ctx {
 /* An entry of a table, copied at the start of a compile. */
 struct sentry {
 	uint32_t handle, action, priority;
+	uint64_t dhash; /* data_hash() */
+	uint32_t dsize; /* bytes of data */
 	uint8_t *key, *mask, *data; /* mask: NULL for an exact table's entry */
 	uint32_t rules, sw_rules;
 	const char *reason;
@@ -369,8 +422,12 @@ struct ft_offload {
 	uint32_t live_words;
 	uint16_t meta_bits[MAX_META];
 	/* compile results */
-	struct crule *rules;
+	struct crule *made; /* by the walks */
+	uint32_t n_made, cap_made;
+	struct rref *rules; /* the compiled rules: made ones, for an entry */
 	uint32_t n_rules, cap_rules;
+	struct kpatch *kps;
+	uint32_t n_kps, cap_kps;
 	struct group *groups;
 	uint32_t n_groups, cap_groups;
 	uint32_t *gindex, gindex_size; /* hash -> group + 1 */
@@ -699,6 +756,18 @@ cons_of(struct sstate *st, enum ft_layer l, bool add)
 	return &st->cons[st->n_cons++];
 }
 
+/* Bits [off, off + bits) of layer l are looked at: does that touch a watched key? */
+static void
+watch_touch(const struct sstate *st, enum ft_layer l, uint32_t off, uint32_t bits)
+{
+	struct watch *w = st->watch;
+
+	for (uint32_t i = 0; w != NULL && i < w->n; i++)
+		if (w->f[i].layer == l && off < w->f[i].off + w->f[i].bits &&
+		    w->f[i].off < off + bits)
+			w->touched = true;
+}
+
 /*
  * Adds "bits [off, off + bits) of layer l == value" (value: the low bits of a
  * big-endian 16-byte number). Returns 1, 0 if it contradicts the pattern,
@@ -709,6 +778,7 @@ cons_add(struct sstate *st, enum ft_layer l, uint32_t off, uint32_t bits, const 
 {
 	struct lcons *c;
 
+	watch_touch(st, l, off, bits);
 	if (off + bits > LAYER_BYTES * 8 || (c = cons_of(st, l, true)) == NULL)
 		return -1;
 	for (uint32_t i = 0; i < bits; i++) {
@@ -745,6 +815,7 @@ cons_pinned(struct sstate *st, enum ft_layer l, uint32_t off, uint32_t bits, uin
 {
 	struct lcons *c = cons_of(st, l, false);
 
+	watch_touch(st, l, off, bits);
 	if (c == NULL || bits > 64 || off + bits > LAYER_BYTES * 8)
 		return false;
 	*v = 0;
@@ -1482,12 +1553,13 @@ rule_new(struct walk *w, const struct sstate *st, uint32_t depth)
 	struct ft_offload *off = w->off;
 	struct crule *r;
 
-	off->rules = grow(off->rules, &off->cap_rules, off->n_rules + 1, sizeof(*r));
-	if (off->rules == NULL) {
+	off->made = grow(off->made, &off->cap_made, off->n_made + 1, sizeof(*r));
+	off->rules = grow(off->rules, &off->cap_rules, off->n_rules + 1, sizeof(off->rules[0]));
+	if (off->made == NULL || off->rules == NULL) {
 		off->error = -ENOMEM;
 		return NULL;
 	}
-	r = &off->rules[off->n_rules];
+	r = &off->made[off->n_made];
 	memset(r, 0, sizeof(*r));
 	r->port = w->port;
 	r->group = w->group;
@@ -1532,7 +1604,6 @@ rule_new(struct walk *w, const struct sstate *st, uint32_t depth)
 		memcpy(r->bytes, buf, nb);
 		r->n_bytes = (uint16_t)nb;
 		off->bytes += nb;
-		off->n_rules++;
 		/* Each Ethernet item says whether a VLAN tag follows, when that is known. */
 		for (uint32_t i = 0; i < r->n_items; i++)
 			if (r->items[i].layer == FT_L_ETH || r->items[i].layer == FT_L_IN_ETH)
@@ -1540,8 +1611,8 @@ rule_new(struct walk *w, const struct sstate *st, uint32_t depth)
 										  : st->lay[FT_L_IN_VLAN0];
 	} else {
 		r->bytes = NULL;
-		off->n_rules++;
 	}
+	off->rules[off->n_rules++] = (struct rref){.t = off->n_made++, .e = RREF_SELF};
 	return r;
 }
 
@@ -1779,6 +1850,7 @@ group_get(struct walk *w, const struct sstate *st)
 		goto nomem;
 	g->entry->n_cons = 0;
 	g->entry->n_targets = 0;
+	g->entry->watch = NULL;
 	off->bytes += sizeof(*g) + sizeof(struct sstate);
 	off->gindex[i] = ++off->n_groups;
 	off->work[off->n_work++] = off->n_groups;
@@ -2502,12 +2574,27 @@ nomem:
 
 /* --- Filling groups -------------------------------------------------------- */
 
+/*
+ * What the walk after one entry made, for the other entries of the group
+ * with the same action and data: the rules made[t0, t0 + n) with their key
+ * written in (kp), and the placement counts.
+ */
+struct memo {
+	const struct sentry *e; /* the walked entry; NULL: an empty slot */
+	uint32_t t0, n, kp;
+	uint32_t rules, sw_rules;
+	const char *reason;
+};
+
 /* The group being filled: the state at its entrance, its table node, its key. */
 struct fill {
 	struct walk *w;
 	const struct sstate *st;
 	struct ft_node nd;
 	struct sval vals[FT_KEY_BYTES_MAX];
+	struct watch watch; /* the key fields read from the packet (n > MAX_WATCH: no memo) */
+	struct memo *memo;  /* open addressing by (action, data) */
+	uint32_t n_memo, memo_size;
 };
 
 /*
@@ -2541,40 +2628,249 @@ outcome(struct fill *f, struct sstate *st, struct sentry *e, uint32_t action,
 	free(c);
 }
 
-/* One entry's rules: its key's packet fields become the pattern. */
+/* Can bits [off, off + bits) of layer l equal v16 (as cons_add() would say), the state unchanged? */
+static bool
+cons_fits(const struct sstate *st, enum ft_layer l, uint32_t off, uint32_t bits,
+	  const uint8_t *v16)
+{
+	const struct lcons *c = NULL;
+
+	if (off + bits > LAYER_BYTES * 8)
+		return false;
+	for (uint32_t i = 0; i < st->n_cons; i++)
+		if (st->cons[i].layer == l)
+			c = &st->cons[i];
+	if (c == NULL)
+		return true;
+	if (off % 8 == 0 && bits % 8 == 0) { /* whole bytes, as most keys are */
+		for (uint32_t i = 0; i < bits / 8; i++)
+			if ((c->spec[off / 8 + i] ^ v16[16 - bits / 8 + i]) & c->mask[off / 8 + i])
+				return false;
+		return true;
+	}
+	for (uint32_t i = 0; i < bits; i++) {
+		uint32_t pb = off + i, vb = 128 - bits + i;
+		uint8_t m = (uint8_t)(0x80 >> (pb % 8));
+
+		if ((c->mask[pb / 8] & m) &&
+		    ((c->spec[pb / 8] & m) != 0) != ((v16[vb / 8] >> (7 - vb % 8)) & 1))
+			return false;
+	}
+	return true;
+}
+
+/* Sets bits [off, off + bits) of 'p' to the low bits of the big-endian v16. */
+static void
+bits_put(uint8_t *p, uint32_t off, uint32_t bits, const uint8_t *v16)
+{
+	for (uint32_t i = 0; i < bits; i++) {
+		uint32_t pb = off + i, vb = 128 - bits + i;
+		uint8_t m = (uint8_t)(0x80 >> (pb % 8));
+
+		if ((v16[vb / 8] >> (7 - vb % 8)) & 1)
+			p[pb / 8] |= m;
+		else
+			p[pb / 8] &= (uint8_t)~m;
+	}
+}
+
+/* Key field j of entry e as a big-endian 16-byte number; false if wider than the field. */
+static bool
+key_value(const struct stable *tb, const struct sentry *e, uint32_t j, uint32_t bits,
+	  uint8_t v16[16])
+{
+	uint32_t nb = tb->key_off[j + 1] - tb->key_off[j];
+
+	memset(v16, 0, 16);
+	memcpy(v16 + 16 - nb, e->key + tb->key_off[j], nb);
+	for (uint32_t bit = bits; bit < nb * 8; bit++)
+		if (v16[15 - bit / 8] & (1u << (bit % 8)))
+			return false;
+	return true;
+}
+
+/* The memo of e's action and data, or the empty slot where it goes. */
+static struct memo *
+memo_find(struct fill *f, const struct sentry *e)
+{
+	uint32_t m = f->memo_size - 1;
+
+	for (uint32_t i = (uint32_t)(e->dhash ^ e->action) & m;; i = (i + 1) & m) {
+		struct memo *me = &f->memo[i];
+
+		if (me->e == NULL ||
+		    (me->e->action == e->action && me->e->dhash == e->dhash &&
+		     memcmp(me->e->data, e->data, e->dsize) == 0))
+			return me;
+	}
+}
+
+/* Makes room for one more memo: 0 or -ENOMEM. */
+static int
+memo_room(struct fill *f)
+{
+	struct memo *old = f->memo;
+	uint32_t n = f->memo_size;
+
+	if ((f->n_memo + 1) * 2 <= n)
+		return 0;
+	f->memo_size = n ? n * 2 : 64;
+	if ((f->memo = calloc(f->memo_size, sizeof(*f->memo))) == NULL) {
+		f->memo = old;
+		f->memo_size = n;
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		if (old[i].e != NULL)
+			*memo_find(f, old[i].e) = old[i];
+	free(old);
+	return 0;
+}
+
+static uint32_t
+memo_patch(struct fill *f, const struct sentry *e, const struct watch *wa, uint32_t t0)
+{
+	struct ft_offload *off = f->w->off;
+	struct stable *tb = &off->tables[f->nd.table];
+	struct kpatch *kp;
+	uint32_t k = 0;
+
+	if (wa->touched || off->error != 0)
+		return 0;
+	/* Every rule must carry each key field's item, and name the entry at most once. */
+	for (uint32_t t = t0; t < off->n_made; t++) {
+		const struct crule *r = &off->made[t];
+		uint32_t named = 0;
+
+		for (uint32_t i = 0; i < wa->n; i++) {
+			uint32_t it = 0;
+
+			while (it < r->n_items && (r->items[it].layer != wa->f[i].layer ||
+						   r->items[it].size == 0))
+				it++;
+			if (it == r->n_items)
+				return 0;
+		}
+		for (uint32_t i = 0; i < r->n_targets; i++)
+			named += r->targets[i].kind == FT_TARGET_ENTRY &&
+				 r->targets[i].id == f->nd.table && r->targets[i].index == e->handle;
+		if (named > 1)
+			return 0;
+	}
+	off->kps = grow(off->kps, &off->cap_kps, off->n_kps + 1, sizeof(*kp));
+	if (off->kps == NULL) {
+		off->error = -ENOMEM;
+		return 0;
+	}
+	kp = &off->kps[off->n_kps];
+	memset(kp, 0, sizeof(*kp));
+	kp->table = f->nd.table;
+	kp->handle = e->handle;
+	for (uint32_t j = 0; j < tb->decl.n_keys; j++) {
+		if (f->vals[j].kind != SV_PKT)
+			continue;
+		kp->f[k].layer = f->vals[j].layer;
+		kp->f[k].off = f->vals[j].off;
+		kp->f[k].bits = f->vals[j].bits;
+		kp->f[k].key_off = tb->key_off[j];
+		kp->f[k].key_bytes = (uint16_t)(tb->key_off[j + 1] - tb->key_off[j]);
+		k++;
+	}
+	kp->n = k;
+	off->bytes += sizeof(*kp);
+	return ++off->n_kps;
+}
+
+/*
+ * One entry's rules: its key's packet fields become the pattern. The first
+ * entry of an (action, data) is walked; the others get its rules, with their
+ * own key and handle, unless that walk looked at the key's bits.
+ */
 static void
 fill_entry(void *arg, struct sentry *e)
 {
 	struct fill *f = arg;
 	struct walk *w = f->w;
-	struct stable *tb = &w->off->tables[f->nd.table];
-	struct sstate *st = st_dup(f->st);
-	bool ok = st != NULL;
+	struct ft_offload *off = w->off;
+	struct stable *tb = &off->tables[f->nd.table];
+	struct memo *me = NULL;
+	struct sstate *st;
+	struct watch wa;
+	bool ok = true;
 
-	if (e->out) { /* no rule: the catch-all sends its packets to software */
-		free(st);
+	if (e->out) /* no rule: the catch-all sends its packets to software */
+		return;
+	/* Can a packet of this group hit it? Else it has no rule here. */
+	for (uint32_t j = 0; j < tb->decl.n_keys && ok; j++) {
+		uint8_t b[16];
+
+		if (f->vals[j].kind == SV_PKT)
+			ok = key_value(tb, e, j, f->vals[j].bits, b) &&
+			     cons_fits(f->st, (enum ft_layer)f->vals[j].layer, f->vals[j].off,
+				       f->vals[j].bits, b);
+	}
+	if (!ok)
+		return;
+	if (f->watch.n <= MAX_WATCH) {
+		if (memo_room(f) < 0) {
+			off->error = -ENOMEM;
+			return;
+		}
+		me = memo_find(f, e);
+		if (me->e != NULL) {
+			off->rules = grow(off->rules, &off->cap_rules, off->n_rules + me->n,
+					  sizeof(off->rules[0]));
+			if (off->rules == NULL) {
+				off->error = -ENOMEM;
+				return;
+			}
+			for (uint32_t k = 0; k < me->n; k++)
+				off->rules[off->n_rules++] =
+					(struct rref){.t = me->t0 + k, .e = (uint32_t)(e - tb->e)};
+			e->rules += me->rules;
+			e->sw_rules += me->sw_rules;
+			if (e->reason == NULL)
+				e->reason = me->reason;
+			return;
+		}
+	}
+	/* Walk it. */
+	if ((st = st_dup(f->st)) == NULL) {
+		off->error = -ENOMEM;
 		return;
 	}
-	w->n_rules = &e->rules;
-	w->n_sw = &e->sw_rules;
-	w->reason = &e->reason;
 	for (uint32_t j = 0; j < tb->decl.n_keys && ok; j++) {
-		struct sval v = f->vals[j];
-		uint32_t nb = tb->key_off[j + 1] - tb->key_off[j];
-		uint8_t b[16] = {0};
+		uint8_t b[16];
 
-		if (v.kind != SV_PKT)
-			continue;
-		memcpy(b + 16 - nb, e->key + tb->key_off[j], nb);
-		/* The field is v.bits wide; the key's higher bits must be 0. */
-		for (uint32_t bit = v.bits; bit < nb * 8; bit++)
-			if (b[15 - bit / 8] & (1u << (bit % 8)))
-				ok = false;
-		if (ok)
-			ok = cons_add(st, (enum ft_layer)v.layer, v.off, v.bits, b) == 1;
+		if (f->vals[j].kind == SV_PKT && key_value(tb, e, j, f->vals[j].bits, b))
+			ok = cons_add(st, (enum ft_layer)f->vals[j].layer, f->vals[j].off,
+				      f->vals[j].bits, b) == 1;
 	}
-	if (ok) /* else no packet can hit it here */
+	if (ok) { /* else it cannot be expressed: no rule */
+		const uint32_t t0 = off->n_made, r0 = e->rules, s0 = e->sw_rules;
+		const char *reason = e->reason;
+
+		w->n_rules = &e->rules;
+		w->n_sw = &e->sw_rules;
+		w->reason = &e->reason;
+		e->reason = NULL;
+		wa = f->watch;
+		st->watch = me != NULL ? &wa : NULL;
 		outcome(f, st, e, e->action, e->data);
+		if (me != NULL && (me->kp = memo_patch(f, e, &wa, t0)) != 0) {
+			me->e = e;
+			me->t0 = t0;
+			me->n = off->n_made - t0;
+			me->rules = e->rules - r0;
+			me->sw_rules = e->sw_rules - s0;
+			me->reason = e->reason;
+			for (uint32_t t = t0; t < off->n_made; t++)
+				off->made[t].kp = me->kp;
+			f->n_memo++;
+		}
+		if (reason != NULL)
+			e->reason = reason;
+	}
 	free(st);
 }
 
@@ -2594,7 +2890,18 @@ fill_group(struct ft_offload *off, struct group *g)
 	tb = &off->tables[f.nd.table];
 	if (!key_eval(&w, entry, f.nd.table, key, &cmask, f.vals, &why))
 		return; /* cannot happen: the jump was made with this state */
+	for (uint32_t j = 0; j < tb->decl.n_keys; j++) {
+		if (f.vals[j].kind != SV_PKT)
+			continue;
+		if (f.watch.n < MAX_WATCH) {
+			f.watch.f[f.watch.n].layer = f.vals[j].layer;
+			f.watch.f[f.watch.n].off = f.vals[j].off;
+			f.watch.f[f.watch.n].bits = f.vals[j].bits;
+		}
+		f.watch.n++;
+	}
 	table_each(off, f.nd.table, key, cmask, fill_entry, &f);
+	free(f.memo);
 	/* The catch-all: the default action, below every entry. */
 	w.prio_base = MAX_DEPTH + 1;
 	w.n_rules = &tb->def_rules;
@@ -2680,6 +2987,8 @@ snap_entry(uint32_t table, const struct ft_entry_info *ei, void *arg)
 	e->data = ds > 0 ? e->key + 2 * tb->key_size : NULL;
 	if (ds > 0)
 		memcpy(e->data, ei->data, (size_t)ds);
+	e->dsize = ds > 0 ? (uint32_t)ds : 0;
+	e->dhash = ds > 0 ? XXH3_64bits(e->data, e->dsize) : 0;
 	off->bytes += sizeof(*e) + tb->key_size + (size_t)(ds > 0 ? ds : 0);
 	e->rules = e->sw_rules = 0;
 	e->reason = NULL;
@@ -2700,11 +3009,13 @@ snap_entry(uint32_t table, const struct ft_entry_info *ei, void *arg)
 static void
 reset(struct ft_offload *off)
 {
-	for (uint32_t i = 0; i < off->n_rules; i++) {
-		free(off->rules[i].bytes);
-		free(off->rules[i].targets);
+	for (uint32_t i = 0; i < off->n_made; i++) {
+		free(off->made[i].bytes);
+		free(off->made[i].targets);
 	}
+	off->n_made = 0;
 	off->n_rules = 0;
+	off->n_kps = 0;
 	for (uint32_t i = 0; i < off->n_groups; i++)
 		free(off->groups[i].entry);
 	off->n_groups = 0;
@@ -3081,7 +3392,9 @@ ft_offload_destroy(struct ft_offload *off)
 		free(off->strs[i]);
 	free(off->strs);
 	free(off->sindex);
+	free(off->made);
 	free(off->rules);
+	free(off->kps);
 	free(off->groups);
 	free(off->ctxs);
 	free(off->work);
@@ -3099,6 +3412,49 @@ ft_offload_destroy(struct ft_offload *off)
 	for (int c = 0; c < FT_CTL_COUNT; c++)
 		free(off->live[c]);
 	free(off);
+}
+
+/* Rule i for its entry: the made rule with the entry's key in its pattern and handle in its targets. */
+struct rview {
+	const struct crule *r;
+	const uint8_t *bytes;
+	const struct ft_rule_target *targets;
+	uint8_t buf[12 * 2 * LAYER_BYTES];
+	struct ft_rule_target tbuf[MAX_TARGETS];
+};
+
+static const struct crule *
+rule_view(const struct ft_offload *off, uint32_t i, struct rview *v)
+{
+	const struct rref *rf = &off->rules[i];
+	const struct crule *r = &off->made[rf->t];
+	const struct kpatch *kp;
+	const struct sentry *e;
+
+	v->r = r;
+	v->bytes = r->bytes;
+	v->targets = r->targets;
+	if (rf->e == RREF_SELF)
+		return r;
+	kp = &off->kps[r->kp - 1];
+	e = &off->tables[kp->table].e[rf->e];
+	memcpy(v->buf, r->bytes, r->n_bytes);
+	for (uint32_t k = 0; k < kp->n; k++) {
+		uint8_t v16[16] = {0};
+
+		memcpy(v16 + 16 - kp->f[k].key_bytes, e->key + kp->f[k].key_off, kp->f[k].key_bytes);
+		for (uint32_t it = 0; it < r->n_items; it++)
+			if (r->items[it].layer == kp->f[k].layer && r->items[it].size != 0)
+				bits_put(v->buf + r->items[it].off, kp->f[k].off, kp->f[k].bits, v16);
+	}
+	memcpy(v->tbuf, r->targets, r->n_targets * sizeof(*r->targets));
+	for (uint32_t k = 0; k < r->n_targets; k++)
+		if (v->tbuf[k].kind == FT_TARGET_ENTRY && v->tbuf[k].id == kp->table &&
+		    v->tbuf[k].index == kp->handle)
+			v->tbuf[k].index = e->handle;
+	v->bytes = v->buf;
+	v->targets = v->tbuf;
+	return r;
 }
 
 uint32_t
@@ -3127,10 +3483,11 @@ ft_offload_rule(const struct ft_offload *off, uint32_t i, struct ft_flow_buf *ou
 	const struct crule *r;
 	const bool transfer = off->prof->domain == FT_NIC_DOMAIN_TRANSFER;
 	uint32_t ni = 0;
+	struct rview v;
 
 	if (i >= off->n_rules)
 		return -ENOENT;
-	r = &off->rules[i];
+	r = rule_view(off, i, &v);
 	memset(&out->attr, 0, sizeof(out->attr));
 	out->used = 0;
 	out->port = (uint16_t)r->port;
@@ -3166,8 +3523,8 @@ ft_offload_rule(const struct ft_offload *off, uint32_t i, struct ft_flow_buf *ou
 			bool any = false;
 
 			if (it->size) {
-				memcpy(s, r->bytes + it->off, 14);
-				memcpy(m, r->bytes + it->off + it->size, 14);
+				memcpy(s, v.bytes + it->off, 14);
+				memcpy(m, v.bytes + it->off + it->size, 14);
 				for (int b = 0; b < 14; b++)
 					any |= ((uint8_t *)m)[b] != 0;
 			}
@@ -3198,8 +3555,8 @@ ft_offload_rule(const struct ft_offload *off, uint32_t i, struct ft_flow_buf *ou
 
 				if (s == NULL || m == NULL)
 					return -ENOSPC;
-				memcpy(s, r->bytes + it->off, it->size < sz ? it->size : sz);
-				memcpy(m, r->bytes + it->off + it->size, it->size < sz ? it->size : sz);
+				memcpy(s, v.bytes + it->off, it->size < sz ? it->size : sz);
+				memcpy(m, v.bytes + it->off + it->size, it->size < sz ? it->size : sz);
 				fi->spec = s;
 				fi->mask = m;
 			}
@@ -3282,14 +3639,15 @@ int
 ft_offload_rule_key(const struct ft_offload *off, uint32_t i, uint64_t *match, uint64_t *action)
 {
 	const struct crule *r;
+	struct rview v;
 	uint64_t h;
 
 	if (i >= off->n_rules)
 		return -ENOENT;
-	r = &off->rules[i];
+	r = rule_view(off, i, &v);
 	h = XXH3_64bits_withSeed(r->items, r->n_items * sizeof(r->items[0]),
 				 (uint64_t)r->port << 40 ^ (uint64_t)r->group << 20 ^ r->prio);
-	*match = XXH3_64bits_withSeed(r->bytes, r->n_bytes, h);
+	*match = XXH3_64bits_withSeed(v.bytes, r->n_bytes, h);
 	*action = *match;
 	for (uint32_t k = 0; k < r->n_acts; k++) { /* member by member: no padding */
 		uint8_t a[11] = {r->acts[k].type};
@@ -3303,22 +3661,26 @@ ft_offload_rule_key(const struct ft_offload *off, uint32_t i, uint64_t *match, u
 
 int
 ft_offload_rule_targets(const struct ft_offload *off, uint32_t i,
-			const struct ft_rule_target **targets, uint32_t *n)
+			struct ft_rule_target targets[FT_RULE_TARGETS_MAX], uint32_t *n)
 {
+	const struct crule *r;
+	struct rview v;
+
 	if (i >= off->n_rules)
 		return -ENOENT;
-	*targets = off->rules[i].targets;
-	*n = off->rules[i].n_targets;
+	r = rule_view(off, i, &v);
+	memcpy(targets, v.targets, r->n_targets * sizeof(*targets));
+	*n = r->n_targets;
 	return 0;
 }
 
 int
 ft_offload_rule_credit(const struct ft_offload *off, uint32_t i, uint64_t packets, uint64_t bytes)
 {
-	const struct ft_rule_target *tg;
+	struct ft_rule_target tg[FT_RULE_TARGETS_MAX];
 	uint32_t n;
 
-	if (ft_offload_rule_targets(off, i, &tg, &n) != 0)
+	if (ft_offload_rule_targets(off, i, tg, &n) != 0)
 		return -ENOENT;
 	for (uint32_t k = 0; k < n && packets > 0; k++) {
 		uint64_t b = bytes + (uint64_t)((int64_t)tg[k].bytes_delta * (int64_t)packets);
@@ -3334,10 +3696,10 @@ ft_offload_rule_credit(const struct ft_offload *off, uint32_t i, uint64_t packet
 bool
 ft_offload_rule_entry(const struct ft_offload *off, uint32_t i, uint32_t *table, uint32_t *handle)
 {
-	const struct ft_rule_target *tg;
+	struct ft_rule_target tg[FT_RULE_TARGETS_MAX];
 	uint32_t n;
 
-	if (ft_offload_rule_targets(off, i, &tg, &n) != 0)
+	if (ft_offload_rule_targets(off, i, tg, &n) != 0)
 		return false;
 	while (n-- > 0)
 		if (tg[n].kind == FT_TARGET_ENTRY) {
@@ -3351,10 +3713,12 @@ ft_offload_rule_entry(const struct ft_offload *off, uint32_t i, uint32_t *table,
 int
 ft_offload_rule_drop(const struct ft_offload *off, uint32_t i, uint16_t *reason, uint16_t *action)
 {
-	if (i >= off->n_rules || off->rules[i].drop_reason == FT_DROP_NONE)
+	const struct crule *r = i < off->n_rules ? &off->made[off->rules[i].t] : NULL;
+
+	if (r == NULL || r->drop_reason == FT_DROP_NONE)
 		return -ENOENT;
-	*reason = off->rules[i].drop_reason;
-	*action = off->rules[i].drop_action;
+	*reason = r->drop_reason;
+	*action = r->drop_action;
 	return 0;
 }
 
@@ -3449,7 +3813,8 @@ ft_offload_stats(const struct ft_offload *off, struct ft_offload_stats *out)
 	out->rules = off->n_rules;
 	out->groups = off->n_groups + 1;
 	out->contexts = off->n_ctxs;
-	out->bytes = off->bytes + off->n_rules * sizeof(struct crule);
+	out->bytes = off->bytes + off->n_made * sizeof(struct crule) +
+		     off->n_rules * sizeof(struct rref);
 	for (uint32_t t = 0; off->tables != NULL && t < off->info.n_tables; t++)
 		for (uint32_t i = 0; i < off->tables[t].n; i++) {
 			const struct sentry *e = &off->tables[t].e[i];

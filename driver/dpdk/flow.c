@@ -581,10 +581,10 @@ ft_dpdk_flow_counters_collect(struct ft_dpdk_flow *f)
 	for (uint32_t i = 0; i < f->n_flows; i++) {
 		struct rte_flow_query_count qc = {.reset = 1};
 		struct rte_flow_error fe = {0};
-		const struct ft_rule_target *tg;
+		struct ft_rule_target tg[FT_RULE_TARGETS_MAX];
 		uint32_t n;
 
-		if (ft_offload_rule_targets(f->off, i, &tg, &n) != 0 || n == 0 ||
+		if (ft_offload_rule_targets(f->off, i, tg, &n) != 0 || n == 0 ||
 		    f->flows[i].flow == NULL)
 			continue;
 		if (f->ops->query(f->flows[i].port, f->flows[i].flow, &count, &qc, &fe) != 0) {

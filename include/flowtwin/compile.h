@@ -124,8 +124,11 @@ struct ft_rule_target {
 			      * length the NIC counted (an egress table after a decap) */
 };
 
+#define FT_RULE_TARGETS_MAX 16
+
+/* Rule i's targets into 'targets' (at most FT_RULE_TARGETS_MAX), their count into *n: 0 or -ENOENT. */
 int ft_offload_rule_targets(const struct ft_offload *off, uint32_t i,
-			    const struct ft_rule_target **targets, uint32_t *n);
+			    struct ft_rule_target targets[FT_RULE_TARGETS_MAX], uint32_t *n);
 
 /*
  * Credits what a NIC counted for rule i (its COUNT: packets, and bytes as the
