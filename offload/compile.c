@@ -390,7 +390,7 @@ struct outkey {
 
 struct stable {
 	struct sentry *e;
-	uint32_t n, n_out;
+	uint32_t n, n_out, cap;
 	uint32_t def_action;
 	uint8_t *def_data;
 	uint32_t def_rules, def_sw_rules;
@@ -398,9 +398,16 @@ struct stable {
 	struct ft_table_decl decl;
 	uint32_t key_size;
 	uint16_t key_off[FT_KEY_BYTES_MAX];
-	/* index by the bytes of the constant key fields (one mask at a time) */
+	/*
+	 * Index by the bytes of the constant key fields (one mask at a time): the
+	 * entries with the same bytes form a class; a bucket lists its classes.
+	 */
 	uint32_t idx_mask;
-	uint32_t *idx_head, *idx_next, idx_size;
+	uint32_t *idx_head;		   /* bucket -> its first class */
+	uint32_t *cls_head, *cls_next;	   /* class -> its first entry + 1, the bucket's next class */
+	uint32_t *idx_next, idx_size;	   /* entry + 1 -> the next entry + 1 of its class */
+	uint8_t *store;			   /* the entries' keys, masks and data */
+	uint32_t stride;
 };
 
 struct ft_offload {
@@ -1878,30 +1885,62 @@ key_pick(const struct stable *tb, const uint8_t *key, uint32_t mask, uint8_t *ou
 	return n;
 }
 
+/* The class of entries whose fields in 'mask' have the bytes k[0, n); 0: none. */
+static uint32_t
+class_find(const struct stable *tb, uint32_t mask, uint32_t h, const uint8_t *k, uint32_t n)
+{
+	uint8_t ek[FT_KEY_BYTES_MAX];
+	uint32_t c;
+
+	for (c = tb->idx_head[h]; c != 0; c = tb->cls_next[c]) {
+		key_pick(tb, tb->e[tb->cls_head[c] - 1].key, mask, ek);
+		if (memcmp(k, ek, n) == 0)
+			break;
+	}
+	return c;
+}
+
 /* Indexes table t's entries by the fields in 'mask' (the last mask asked for). */
 static bool
 index_build(struct ft_offload *off, struct stable *tb, uint32_t mask)
 {
+	uint32_t n_cls = 0;
+
 	if (tb->idx_head != NULL && tb->idx_mask == mask)
 		return true;
 	free(tb->idx_head);
 	free(tb->idx_next);
+	free(tb->cls_head);
+	free(tb->cls_next);
 	tb->idx_size = 1;
 	while (tb->idx_size < tb->n * 2 + 2)
 		tb->idx_size *= 2;
 	tb->idx_head = calloc(tb->idx_size, sizeof(uint32_t));
 	tb->idx_next = calloc(tb->n + 1, sizeof(uint32_t));
-	if (tb->idx_head == NULL || tb->idx_next == NULL) {
+	tb->cls_head = calloc(tb->n + 1, sizeof(uint32_t));
+	tb->cls_next = calloc(tb->n + 1, sizeof(uint32_t));
+	if (tb->idx_head == NULL || tb->idx_next == NULL || tb->cls_head == NULL ||
+	    tb->cls_next == NULL) {
+		free(tb->idx_head);
+		tb->idx_head = NULL;
 		off->error = -ENOMEM;
 		return false;
 	}
 	tb->idx_mask = mask;
 	for (uint32_t i = 0; i < tb->n; i++) {
 		uint8_t k[FT_KEY_BYTES_MAX];
-		uint64_t h = XXH3_64bits(k, key_pick(tb, tb->e[i].key, mask, k)) & (tb->idx_size - 1);
+		uint32_t n = key_pick(tb, tb->e[i].key, mask, k);
+		uint32_t h = (uint32_t)XXH3_64bits(k, n) & (tb->idx_size - 1);
+		uint32_t c = class_find(tb, mask, h, k, n);
 
-		tb->idx_next[i + 1] = tb->idx_head[h];
-		tb->idx_head[h] = i + 1;
+		if (c == 0) {
+			c = ++n_cls;
+			tb->cls_next[c] = tb->idx_head[h];
+			tb->idx_head[h] = c;
+		}
+		/* Latest first, as the entries are visited. */
+		tb->idx_next[i + 1] = tb->cls_head[c];
+		tb->cls_head[c] = i + 1;
 	}
 	return true;
 }
@@ -1912,20 +1951,15 @@ table_each(struct ft_offload *off, uint32_t t, const uint8_t *key, uint32_t mask
 	   void (*fn)(void *arg, struct sentry *e), void *arg)
 {
 	struct stable *tb = &off->tables[t];
-	uint8_t k[FT_KEY_BYTES_MAX], ek[FT_KEY_BYTES_MAX];
-	uint32_t n;
+	uint8_t k[FT_KEY_BYTES_MAX];
+	uint32_t n, c;
 
 	if (!index_build(off, tb, mask))
 		return;
 	n = key_pick(tb, key, mask, k);
-	for (uint32_t i = tb->idx_head[XXH3_64bits(k, n) & (tb->idx_size - 1)]; i;
-	     i = tb->idx_next[i]) {
-		struct sentry *e = &tb->e[i - 1];
-
-		key_pick(tb, e->key, mask, ek);
-		if (memcmp(k, ek, n) == 0)
-			fn(arg, e);
-	}
+	c = class_find(tb, mask, (uint32_t)XXH3_64bits(k, n) & (tb->idx_size - 1), k, n);
+	for (uint32_t i = c != 0 ? tb->cls_head[c] : 0; i != 0; i = tb->idx_next[i])
+		fn(arg, &tb->e[i - 1]);
 }
 
 static void
@@ -2818,15 +2852,19 @@ fill_entry(void *arg, struct sentry *e)
 		}
 		me = memo_find(f, e);
 		if (me->e != NULL) {
+			const uint32_t ei = (uint32_t)(e - tb->e);
+			struct rref *rf;
+
 			off->rules = grow(off->rules, &off->cap_rules, off->n_rules + me->n,
 					  sizeof(off->rules[0]));
 			if (off->rules == NULL) {
 				off->error = -ENOMEM;
 				return;
 			}
+			rf = off->rules + off->n_rules;
 			for (uint32_t k = 0; k < me->n; k++)
-				off->rules[off->n_rules++] =
-					(struct rref){.t = me->t0 + k, .e = (uint32_t)(e - tb->e)};
+				rf[k] = (struct rref){.t = me->t0 + k, .e = ei};
+			off->n_rules += me->n;
 			e->rules += me->rules;
 			e->sw_rules += me->sw_rules;
 			if (e->reason == NULL)
@@ -2975,9 +3013,11 @@ snap_entry(uint32_t table, const struct ft_entry_info *ei, void *arg)
 	e->handle = ei->handle;
 	e->action = ei->action;
 	e->priority = ei->priority;
-	e->key = malloc(2 * tb->key_size + (ds > 0 ? (size_t)ds : 0) + 1);
-	if (e->key == NULL)
-		return -ENOMEM;
+	if (tb->n == tb->cap)
+		return -EAGAIN; /* the table grew since its size was read */
+	if (2 * tb->key_size + (ds > 0 ? (uint32_t)ds : 0) > tb->stride)
+		return -EINVAL; /* not an action of the table */
+	e->key = tb->store + (size_t)tb->n * tb->stride;
 	memcpy(e->key, ei->key, tb->key_size);
 	e->mask = NULL;
 	if (ei->mask != NULL) {
@@ -2989,7 +3029,7 @@ snap_entry(uint32_t table, const struct ft_entry_info *ei, void *arg)
 		memcpy(e->data, ei->data, (size_t)ds);
 	e->dsize = ds > 0 ? (uint32_t)ds : 0;
 	e->dhash = ds > 0 ? XXH3_64bits(e->data, e->dsize) : 0;
-	off->bytes += sizeof(*e) + tb->key_size + (size_t)(ds > 0 ? ds : 0);
+	off->bytes += sizeof(*e) + tb->stride;
 	e->rules = e->sw_rules = 0;
 	e->reason = NULL;
 	e->out = false;
@@ -3031,12 +3071,13 @@ reset(struct ft_offload *off)
 	for (uint32_t t = 0; off->tables != NULL && t < off->info.n_tables; t++) {
 		struct stable *tb = &off->tables[t];
 
-		for (uint32_t i = 0; i < tb->n; i++)
-			free(tb->e[i].key);
+		free(tb->store);
 		free(tb->e);
 		free(tb->def_data);
 		free(tb->idx_head);
 		free(tb->idx_next);
+		free(tb->cls_head);
+		free(tb->cls_next);
 	}
 	free(off->tables);
 	off->tables = NULL;
@@ -3048,6 +3089,8 @@ reset(struct ft_offload *off)
 static int
 snapshot(struct ft_offload *off)
 {
+	int rc;
+
 	if ((off->tables = calloc(off->info.n_tables, sizeof(*off->tables))) == NULL)
 		return -ENOMEM;
 	for (uint32_t t = 0; t < off->info.n_tables; t++) {
@@ -3066,10 +3109,20 @@ snapshot(struct ft_offload *off)
 			tb->key_off[j + 1] = (uint16_t)o;
 		}
 		ft_pipeline_table_stats(off->pipe, t, &ts);
-		if ((tb->e = calloc(ts.entries + 1, sizeof(*tb->e))) == NULL)
+		tb->stride = 2 * tb->key_size;
+		for (uint32_t a = 0; a < tb->decl.n_actions; a++) {
+			int s = ft_program_action_data_size(off->prog, tb->decl.actions[a].action);
+
+			if (s > 0 && 2 * tb->key_size + (uint32_t)s > tb->stride)
+				tb->stride = 2 * tb->key_size + (uint32_t)s;
+		}
+		tb->cap = (uint32_t)ts.entries;
+		tb->e = calloc(ts.entries + 1, sizeof(*tb->e));
+		tb->store = malloc((size_t)ts.entries * tb->stride + 1);
+		if (tb->e == NULL || tb->store == NULL)
 			return -ENOMEM;
-		if (ft_pipeline_table_walk(off->pipe, t, snap_entry, off) < 0)
-			return -ENOMEM;
+		if ((rc = ft_pipeline_table_walk(off->pipe, t, snap_entry, off)) < 0)
+			return rc;
 		ft_pipeline_default_read(off->pipe, t, &tb->def_action, &dd);
 		ds = ft_program_action_data_size(off->prog, tb->def_action);
 		if (ds > 0) {
