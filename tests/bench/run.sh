@@ -10,7 +10,7 @@
 # counts instructions per packet of flowtwin's burst under callgrind.
 # --quick: one round, 1 s each (a smoke test of the programs).
 # --compile: instead, the offload compiler's rate on vtep.p4 with 1K, 64K and
-# 1M FDB entries (bench_compile; 1M takes 30-60 s per profile and 6 GB),
+# 1M FDB entries (bench_compile; 1M takes about a second per profile and 400 MB),
 # then its instructions under callgrind at 64K entries (docs/PERFORMANCE.md,
 # "Offload compile").
 set -eu
