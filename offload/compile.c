@@ -335,13 +335,14 @@ struct crule {
 	struct ft_rule_target *targets;
 	uint32_t n_targets;
 	uint32_t kp;			   /* off->kps + 1, or 0: the walk's entry only */
+	uint64_t kh_match, kh_action;	   /* kp: the identity with the key's bits zero */
 	uint16_t drop_reason, drop_action; /* FT_DROP_NONE: not a drop */
 };
 
 /* Where an entry's key and handle go in the rules of another entry's walk. */
 struct kpatch {
 	uint32_t table;
-	uint32_t handle; /* the walked entry's: its targets name it */
+	uint32_t entry, handle; /* the walked entry (index in the table's snapshot) */
 	uint32_t n;
 	struct {
 		uint8_t layer;
@@ -2708,6 +2709,24 @@ bits_put(uint8_t *p, uint32_t off, uint32_t bits, const uint8_t *v16)
 	}
 }
 
+/* A rule's identity (ft_offload_rule_key()), its pattern bytes being 'bytes'. */
+static void
+rule_hash(const struct crule *r, const uint8_t *bytes, uint64_t *match, uint64_t *action)
+{
+	uint64_t h = XXH3_64bits_withSeed(r->items, r->n_items * sizeof(r->items[0]),
+					  (uint64_t)r->port << 40 ^ (uint64_t)r->group << 20 ^ r->prio);
+
+	*match = XXH3_64bits_withSeed(bytes, r->n_bytes, h);
+	*action = *match;
+	for (uint32_t k = 0; k < r->n_acts; k++) { /* member by member: no padding */
+		uint8_t a[11] = {r->acts[k].type};
+
+		memcpy(a + 1, &r->acts[k].arg, 4);
+		memcpy(a + 5, r->acts[k].mac, 6);
+		*action = XXH3_64bits_withSeed(a, sizeof(a), *action);
+	}
+}
+
 /* Key field j of entry e as a big-endian 16-byte number; false if wider than the field. */
 static bool
 key_value(const struct stable *tb, const struct sentry *e, uint32_t j, uint32_t bits,
@@ -2799,6 +2818,7 @@ memo_patch(struct fill *f, const struct sentry *e, const struct watch *wa, uint3
 	kp = &off->kps[off->n_kps];
 	memset(kp, 0, sizeof(*kp));
 	kp->table = f->nd.table;
+	kp->entry = (uint32_t)(e - tb->e);
 	kp->handle = e->handle;
 	for (uint32_t j = 0; j < tb->decl.n_keys; j++) {
 		if (f->vals[j].kind != SV_PKT)
@@ -2813,6 +2833,22 @@ memo_patch(struct fill *f, const struct sentry *e, const struct watch *wa, uint3
 	kp->n = k;
 	off->bytes += sizeof(*kp);
 	return ++off->n_kps;
+}
+
+/* Rule r serves the entries of kpatch kp: its identity without the key, for ft_offload_rule_key(). */
+static void
+rule_share(const struct ft_offload *off, struct crule *r, uint32_t kp)
+{
+	const struct kpatch *k = &off->kps[kp - 1];
+	uint8_t b[12 * 2 * LAYER_BYTES], zero[16] = {0};
+
+	memcpy(b, r->bytes, r->n_bytes);
+	for (uint32_t i = 0; i < k->n; i++)
+		for (uint32_t it = 0; it < r->n_items; it++)
+			if (r->items[it].layer == k->f[i].layer && r->items[it].size != 0)
+				bits_put(b + r->items[it].off, k->f[i].off, k->f[i].bits, zero);
+	rule_hash(r, b, &r->kh_match, &r->kh_action);
+	r->kp = kp;
 }
 
 /*
@@ -2903,7 +2939,7 @@ fill_entry(void *arg, struct sentry *e)
 			me->sw_rules = e->sw_rules - s0;
 			me->reason = e->reason;
 			for (uint32_t t = t0; t < off->n_made; t++)
-				off->made[t].kp = me->kp;
+				rule_share(off, &off->made[t], me->kp);
 			f->n_memo++;
 		}
 		if (reason != NULL)
@@ -3691,24 +3727,25 @@ ft_offload_rule(const struct ft_offload *off, uint32_t i, struct ft_flow_buf *ou
 int
 ft_offload_rule_key(const struct ft_offload *off, uint32_t i, uint64_t *match, uint64_t *action)
 {
+	const struct rref *rf;
 	const struct crule *r;
-	struct rview v;
-	uint64_t h;
+	const struct kpatch *kp;
+	const struct stable *tb;
 
 	if (i >= off->n_rules)
 		return -ENOENT;
-	r = rule_view(off, i, &v);
-	h = XXH3_64bits_withSeed(r->items, r->n_items * sizeof(r->items[0]),
-				 (uint64_t)r->port << 40 ^ (uint64_t)r->group << 20 ^ r->prio);
-	*match = XXH3_64bits_withSeed(v.bytes, r->n_bytes, h);
-	*action = *match;
-	for (uint32_t k = 0; k < r->n_acts; k++) { /* member by member: no padding */
-		uint8_t a[11] = {r->acts[k].type};
-
-		memcpy(a + 1, &r->acts[k].arg, 4);
-		memcpy(a + 5, r->acts[k].mac, 6);
-		*action = XXH3_64bits_withSeed(a, sizeof(a), *action);
+	rf = &off->rules[i];
+	r = &off->made[rf->t];
+	if (r->kp == 0) {
+		rule_hash(r, r->bytes, match, action);
+		return 0;
 	}
+	/* A rule shared by the entries of an (action, data): its hash, then the entry's key. */
+	kp = &off->kps[r->kp - 1];
+	tb = &off->tables[kp->table];
+	*match = XXH3_64bits_withSeed(tb->e[rf->e == RREF_SELF ? kp->entry : rf->e].key,
+				      tb->key_size, r->kh_match);
+	*action = XXH3_64bits_withSeed(match, sizeof(*match), r->kh_action);
 	return 0;
 }
 

@@ -523,6 +523,20 @@ main(int argc, char **argv)
 		}
 		peak = status_kb("VmHWM");
 		ft_offload_stats(off, &st);
+		/* What an installer then does with every rule: its identity (update.h). */
+		{
+			double t = now_s();
+			uint64_t m, a, x = 0;
+
+			for (uint32_t i = 0; i < ft_offload_n_rules(off); i++) {
+				CHECK(ft_offload_rule_key(off, i, &m, &a));
+				x ^= m ^ a;
+			}
+			t = now_s() - t;
+			printf("  rule identities (ft_offload_rule_key): %.3f s, %.0f ns/rule "
+			       "(checksum %016" PRIx64 ")\n",
+			       t, 1e9 * t / ft_offload_n_rules(off), x);
+		}
 		CHECK(ft_offload_placement_walk(off, placed_one, &pl));
 		printf("%s: %u entries -> %u rules in %u groups, %u restore contexts; compile "
 		       "%.3f s (CPU %.3f s): %.0f entries/s, %.0f rules/s\n",
