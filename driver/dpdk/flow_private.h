@@ -75,10 +75,9 @@ struct dpdk_flow_ops {
 void dpdk_flow_set_ops(const struct dpdk_flow_ops *ops);
 
 /*
- * The template API's user_data: a rule creation carries its compiled
- * rule's index + 1 (DPDK_TMPL_USER_RULE()), a destruction
- * DPDK_TMPL_USER_DESTROY. Tests read it to map a NIC rule back to its
- * compiled rule.
+ * The template API's user_data: a rule creation carries the index + 1 of
+ * the compiled rule it was created for (DPDK_TMPL_USER_RULE()), a
+ * destruction DPDK_TMPL_USER_DESTROY.
  */
 #define DPDK_TMPL_USER_RULE(i) ((void *)(uintptr_t)((uintptr_t)(i) + 1))
 #define DPDK_TMPL_USER_DESTROY ((void *)(uintptr_t)0)

@@ -239,27 +239,47 @@ dir_of(bool ingress, bool egress, bool transfer)
 	return transfer ? "transfer" : egress ? "egress" : ingress ? "ingress" : "none";
 }
 
-/* The key of a template: its testpmd text, or a key no other template has. */
+/*
+ * The key of a template: its testpmd text, or a key no other template has.
+ * An actions template's mask list is written on its own, each action left
+ * to the rules (NULL configuration, which testpmd cannot write) as VOID.
+ */
 static const char *
 key_of(struct dpdk_tmpl *t, uint16_t port, const char *dir, const struct rte_flow_item *pattern,
        const struct rte_flow_action *actions, const struct rte_flow_action *masks)
 {
-	struct ft_flow_text_list l[2] = {{0}};
+	struct rte_flow_action m[FT_FLOW_ACTIONS_MAX + 1];
+	struct ft_flow_text_list l = {.keyword = "template"};
 	char head[64];
+	size_t used = 0;
 	int n;
 
 	snprintf(head, sizeof(head), "%s %u %s", pattern != NULL ? "pt" : "at", port, dir);
 	if (pattern != NULL) {
-		l[0] = (struct ft_flow_text_list){
-		        .keyword = "template", .pattern = pattern, .flags = FT_FLOW_TEXT_MASKS};
-		n = ft_flow_testpmd_command(t->key, sizeof(t->key), head, l, 1, NULL);
+		l.pattern = pattern;
+		l.flags = FT_FLOW_TEXT_MASKS;
+		n = ft_flow_testpmd_command(t->key, sizeof(t->key), head, &l, 1, NULL);
+		used = n < 0 ? 0 : (size_t)n;
 	} else {
-		l[0] = (struct ft_flow_text_list){.keyword = "template", .actions = actions};
-		l[1] = (struct ft_flow_text_list){
-		        .keyword = "mask", .actions = masks, .flags = FT_FLOW_TEXT_SAME_BUFS};
-		n = ft_flow_testpmd_command(t->key, sizeof(t->key), head, l, 2, NULL);
+		uint32_t k;
+
+		l.actions = actions;
+		n = ft_flow_testpmd_command(t->key, sizeof(t->key), head, &l, 1, NULL);
+		used = n < 0 ? 0 : (size_t)n;
+		for (k = 0; k < FT_FLOW_ACTIONS_MAX && masks[k].type != RTE_FLOW_ACTION_TYPE_END;
+		     k++)
+			m[k] = masks[k].conf != NULL ? masks[k]
+			                             : (struct rte_flow_action){
+			                                       .type = RTE_FLOW_ACTION_TYPE_VOID};
+		m[k] = (struct rte_flow_action){.type = RTE_FLOW_ACTION_TYPE_END};
+		l = (struct ft_flow_text_list){.keyword = "mask", .actions = m};
+		if (n >= 0 && used < sizeof(t->key)) {
+			n = ft_flow_testpmd_command(t->key + used, sizeof(t->key) - used, " |", &l,
+			                            1, NULL);
+			used += n < 0 ? 0 : (size_t)n;
+		}
 	}
-	if (n < 0 || (size_t)n >= sizeof(t->key))
+	if (n < 0 || used >= sizeof(t->key))
 		snprintf(t->key, sizeof(t->key), "%s unique %u", head, ++t->unique);
 	return t->key;
 }
