@@ -108,28 +108,11 @@ dpdk_flow_error(struct ft_error *err, int code, uint16_t port, const char *call,
 
 /* --- Facts and the probe --------------------------------------------------------------- */
 
-#define PROBE_ITEMS   6
-#define PROBE_ACTIONS 5
+/* struct dpdk_flow_probe: flow_private.h. */
 
-struct probe_rule {
-	struct rte_flow_attr attr;
-	struct rte_flow_item pattern[PROBE_ITEMS];
-	struct rte_flow_action actions[PROBE_ACTIONS];
-	struct rte_flow_item_integrity integ, integ_mask;
-	struct rte_flow_item_ipv4 ipv4;
-	struct rte_flow_item_udp udp;
-	struct rte_flow_item_vxlan vxlan;
-	struct rte_flow_action_jump jump, jump2;
-	struct rte_flow_action_queue queue;
-	struct rte_flow_action_mark mark;
-	struct rte_flow_action_count count;
-	struct rte_flow_action_of_push_vlan push;
-	struct rte_flow_action_of_set_vlan_vid vid;
-};
-
-/* Builds probe 'k' for a domain (transfer or NIC ingress) into 'r'. */
-static void
-probe_rule(struct probe_rule *r, enum ft_dpdk_flow_probe k, bool transfer)
+/* Builds probe 'k' for a domain (transfer or NIC ingress) into 'r'; flow_template.c's too. */
+void
+dpdk_flow_probe_rule(struct dpdk_flow_probe *r, enum ft_dpdk_flow_probe k, bool transfer)
 {
 	struct rte_flow_item *it = r->pattern;
 	struct rte_flow_action *ac = r->actions;
@@ -200,7 +183,7 @@ end:
 }
 
 static int
-validate(uint16_t port, const struct probe_rule *r)
+validate(uint16_t port, const struct dpdk_flow_probe *r)
 {
 	struct rte_flow_error fe = {0};
 
@@ -214,7 +197,7 @@ ft_dpdk_flow_facts_get(uint16_t port, struct ft_dpdk_flow_facts *facts, struct f
 	struct rte_flow_port_info pi;
 	struct rte_flow_queue_info qi;
 	struct rte_flow_error fe = {0};
-	struct probe_rule r;
+	struct dpdk_flow_probe r;
 	const char *bus;
 	uint16_t proxy = port;
 	int rc;
@@ -249,10 +232,10 @@ ft_dpdk_flow_facts_get(uint16_t port, struct ft_dpdk_flow_facts *facts, struct f
 		return 0;
 	facts->probed = true;
 	for (int k = 0; k < FT_DPDK_PROBE_N; k++) {
-		probe_rule(&r, (enum ft_dpdk_flow_probe)k, false);
+		dpdk_flow_probe_rule(&r, (enum ft_dpdk_flow_probe)k, false);
 		facts->probe[0][k] = validate(port, &r);
 		if (facts->esw_manager) {
-			probe_rule(&r, (enum ft_dpdk_flow_probe)k, true);
+			dpdk_flow_probe_rule(&r, (enum ft_dpdk_flow_probe)k, true);
 			facts->probe[1][k] = validate(port, &r);
 		}
 	}
@@ -268,6 +251,24 @@ static const char *const probe_names[FT_DPDK_PROBE_N] = {
         [FT_DPDK_PROBE_COUNT] = "count",
 };
 
+const char *
+dpdk_flow_probe_name(enum ft_dpdk_flow_probe k)
+{
+	return k < FT_DPDK_PROBE_N ? probe_names[k] : "?";
+}
+
+bool
+dpdk_flow_probe_needed(const struct ft_nic_profile *p, enum ft_dpdk_flow_probe k)
+{
+	if (k == FT_DPDK_PROBE_INTEGRITY)
+		return ft_nic_profile_has_item(p, RTE_FLOW_ITEM_TYPE_INTEGRITY);
+	if (k == FT_DPDK_PROBE_VXLAN_DECAP)
+		return ft_nic_profile_has_action(p, RTE_FLOW_ACTION_TYPE_VXLAN_DECAP);
+	if (k == FT_DPDK_PROBE_PUSH_VLAN)
+		return ft_nic_profile_has_action(p, RTE_FLOW_ACTION_TYPE_OF_PUSH_VLAN);
+	return true;
+}
+
 /* The first probe profile 'p' needs that the NIC refused, or -1. */
 static int
 refused_probe(const struct ft_dpdk_flow_facts *facts, const struct ft_nic_profile *p)
@@ -276,18 +277,9 @@ refused_probe(const struct ft_dpdk_flow_facts *facts, const struct ft_nic_profil
 
 	if (!facts->probed)
 		return -1;
-	for (int k = 0; k < FT_DPDK_PROBE_N; k++) {
-		bool needed = true;
-
-		if (k == FT_DPDK_PROBE_INTEGRITY)
-			needed = ft_nic_profile_has_item(p, RTE_FLOW_ITEM_TYPE_INTEGRITY);
-		else if (k == FT_DPDK_PROBE_VXLAN_DECAP)
-			needed = ft_nic_profile_has_action(p, RTE_FLOW_ACTION_TYPE_VXLAN_DECAP);
-		else if (k == FT_DPDK_PROBE_PUSH_VLAN)
-			needed = ft_nic_profile_has_action(p, RTE_FLOW_ACTION_TYPE_OF_PUSH_VLAN);
-		if (needed && res[k] != 0)
+	for (int k = 0; k < FT_DPDK_PROBE_N; k++)
+		if (dpdk_flow_probe_needed(p, (enum ft_dpdk_flow_probe)k) && res[k] != 0)
 			return k;
-	}
 	return -1;
 }
 

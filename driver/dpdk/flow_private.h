@@ -125,6 +125,32 @@ int dpdk_flow_error(struct ft_error *err, int code, uint16_t port, const char *c
 bool dpdk_flow_refused_entry(const struct ft_dpdk_flow *f, uint32_t rule, uint32_t *table,
                              uint32_t *handle);
 
+#define DPDK_PROBE_ITEMS   6
+#define DPDK_PROBE_ACTIONS 5
+
+/* A probe rule (flow.c: dpdk_flow_probe_rule()): FT_DPDK_PROBE_* in one domain. */
+struct dpdk_flow_probe {
+	struct rte_flow_attr attr;
+	struct rte_flow_item pattern[DPDK_PROBE_ITEMS];
+	struct rte_flow_action actions[DPDK_PROBE_ACTIONS];
+	struct rte_flow_item_integrity integ, integ_mask;
+	struct rte_flow_item_ipv4 ipv4;
+	struct rte_flow_item_udp udp;
+	struct rte_flow_item_vxlan vxlan;
+	struct rte_flow_action_jump jump, jump2;
+	struct rte_flow_action_queue queue;
+	struct rte_flow_action_mark mark;
+	struct rte_flow_action_count count;
+	struct rte_flow_action_of_push_vlan push;
+	struct rte_flow_action_of_set_vlan_vid vid;
+};
+
+void dpdk_flow_probe_rule(struct dpdk_flow_probe *r, enum ft_dpdk_flow_probe k, bool transfer);
+
+/* flow.c. What FT_DPDK_PROBE_* 'k' is called in messages; whether profile 'p' needs it. */
+const char *dpdk_flow_probe_name(enum ft_dpdk_flow_probe k);
+bool dpdk_flow_probe_needed(const struct ft_nic_profile *p, enum ft_dpdk_flow_probe k);
+
 /*
  * flow_template.c: the template API behind the same backend.
  *

@@ -10,7 +10,9 @@
  * Configure. rte_flow_configure() takes a stopped port (22.11's ethdev
  * refuses a started one), so dpdk_tmpl_create() stops each port rules go
  * on, configures one flow queue and the counters, and starts the port
- * again, once, before any rule exists. The configuration outlives a port
+ * again, once, before any rule exists. It then probes what the profile
+ * uses by template creation, as the sync API's pick does with
+ * rte_flow_validate(): flow.c's probe rules as templates. The configuration outlives a port
  * restart; the rules do not (rte_flow's rule: unless the port says
  * RTE_ETH_DEV_CAPA_FLOW_RULE_KEEP), so a reinstall forgets their handles
  * and enqueues them again into the tables, which stay.
@@ -966,6 +968,60 @@ configure(struct ft_dpdk_flow *f, uint16_t port, uint32_t rules_max, struct ft_e
 	return 0;
 }
 
+/*
+ * The capabilities the profile uses, probed by template creation (the
+ * template API's rte_flow_validate()): for each probe rule of flow.c the
+ * profile needs, its pattern template and its actions template (every
+ * value constant), created and destroyed at once. 0, or -ENOTSUP naming
+ * the probe the NIC refused.
+ */
+static int
+probe(struct ft_dpdk_flow *f, uint16_t port, struct ft_error *err)
+{
+	bool transfer = f->prof->domain == FT_NIC_DOMAIN_TRANSFER;
+	const struct rte_flow_pattern_template_attr pa = {.ingress = !transfer,
+	                                                  .transfer = transfer};
+	const struct rte_flow_actions_template_attr aa = {.ingress = !transfer,
+	                                                  .transfer = transfer};
+	struct dpdk_flow_probe r;
+
+	for (int k = 0; k < FT_DPDK_PROBE_N; k++) {
+		enum ft_dpdk_flow_probe pk = (enum ft_dpdk_flow_probe)k;
+		struct rte_flow_pattern_template *pt;
+		struct rte_flow_actions_template *at;
+		struct rte_flow_error fe = {0};
+		const char *call;
+		char what[192];
+		int code;
+
+		if (!dpdk_flow_probe_needed(f->prof, pk))
+			continue;
+		dpdk_flow_probe_rule(&r, pk, transfer);
+		rte_errno = 0;
+		if ((pt = f->ops->pattern_template_create(port, &pa, r.pattern, &fe)) == NULL) {
+			call = "rte_flow_pattern_template_create";
+			goto refused;
+		}
+		at = f->ops->actions_template_create(port, &aa, r.actions, r.actions, &fe);
+		code = rte_errno;
+		f->ops->pattern_template_destroy(port, pt, NULL);
+		if (at == NULL) {
+			rte_errno = code;
+			call = "rte_flow_actions_template_create";
+			goto refused;
+		}
+		f->ops->actions_template_destroy(port, at, NULL);
+		continue;
+	refused:
+		code = rte_errno > 0 ? rte_errno : EIO;
+		snprintf(what, sizeof(what), "%s refused %s in %s (profile %s, %s)", call,
+		         dpdk_flow_probe_name(pk), transfer ? "transfer" : "ingress", f->prof->name,
+		         rte_strerror(code));
+		return dpdk_flow_error(err, -ENOTSUP, port, what, &fe, NULL, 0);
+	}
+	return 0;
+}
+
 int
 dpdk_tmpl_create(struct ft_dpdk_flow *f, uint32_t rules_max, struct ft_error *err)
 {
@@ -978,8 +1034,8 @@ dpdk_tmpl_create(struct ft_dpdk_flow *f, uint32_t rules_max, struct ft_error *er
 	for (uint32_t i = 0; i < f->n_ports && rc == 0; i++) {
 		uint16_t p = install_port(f, f->ports[i], transfer);
 
-		if (!f->tmpl->q[p].configured)
-			rc = configure(f, p, rules_max, err);
+		if (!f->tmpl->q[p].configured && (rc = configure(f, p, rules_max, err)) == 0)
+			rc = probe(f, p, err);
 	}
 	if (rc != 0) {
 		free(f->tmpl);

@@ -22,7 +22,8 @@
  * when the NIC refuses a rule at its completion (its entry goes back to
  * software), and after a port restart. The NIC's counters, read with
  * reset, must bring the backend's entry counters to the model's. Errors:
- * a failed rte_flow_configure(), a rule refused when enqueued, a refused
+ * a failed rte_flow_configure(), a capability the start-up probe finds
+ * refused (template creation), a rule refused when enqueued, a refused
  * table: a clear ft_error, no rule left, nothing leaked.
  */
 #include <errno.h>
@@ -121,6 +122,7 @@ static struct {
 	uint32_t tables_made, configures, stops, starts, pushes, queries;
 	int configure_code; /* rte_flow_configure() fails with it (negative) */
 	int table_code;     /* rte_flow_template_table_create() fails with it (positive) */
+	bool no_decap;      /* actions templates with VXLAN_DECAP are refused */
 	int enqueue_code;   /* rte_flow_async_create() number 'refuse_at' fails with it */
 	uint32_t refuse_at, creates;
 	bool refuse_mac_on; /* rules matching ETH dst refuse_mac complete with an error */
@@ -265,7 +267,13 @@ fake_at_create(uint16_t port, const struct rte_flow_actions_template_attr *attr,
 	uint32_t i;
 
 	(void)attr;
-	(void)error;
+	for (i = 0; fake.no_decap && actions[i].type != RTE_FLOW_ACTION_TYPE_END; i++)
+		if (actions[i].type == RTE_FLOW_ACTION_TYPE_VXLAN_DECAP) {
+			rte_errno = ENOTSUP;
+			rte_flow_error_set(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ACTION, &actions[i],
+			                   "fake: no decap");
+			return NULL;
+		}
 	for (i = 0; i < FAKE_OBJ_MAX && fake.at[i].used; i++)
 		;
 	assert_true(i < FAKE_OBJ_MAX);
@@ -1133,6 +1141,19 @@ test_template_errors(void **state)
 	assert_non_null(strstr(err.message, "port 1: rte_flow_configure: fake: bad configuration"));
 	assert_int_equal(fake.stops, 1);
 	assert_int_equal(fake.starts, 1);
+	fake_fini();
+	side_fini(&b);
+
+	/* The probe at start: a capability the profile uses and the NIC refuses. */
+	fake_init();
+	side_init(&b);
+	fake.no_decap = true;
+	assert_null(backend_create(&b, &err));
+	assert_int_equal(err.code, -ENOTSUP);
+	assert_non_null(strstr(err.message, "port 1: rte_flow_actions_template_create refused "
+	                                    "vxlan_decap in ingress (profile cx7, "));
+	assert_non_null(strstr(err.message, "fake: no decap"));
+	assert_int_equal(fake.starts, fake.stops);
 	fake_fini();
 	side_fini(&b);
 
