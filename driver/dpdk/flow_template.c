@@ -114,6 +114,7 @@ struct dpdk_tmpl {
 	uint32_t n_pt, n_at, n_tbl; /* slots used so far (some free) */
 	uint32_t cap_pt, cap_at, cap_tbl;
 	uint32_t unique;                  /* keys of templates testpmd cannot write */
+	uint32_t n_rules;                 /* rules of the update in progress: user_data bound */
 	struct qport q[RTE_MAX_ETHPORTS]; /* by port id */
 	char key[KEY_MAX];
 };
@@ -153,7 +154,7 @@ drain(struct ft_dpdk_flow *f, uint16_t port, uint8_t *failed, struct rte_flow_er
 				q->pending--;
 			if (res[k].status == RTE_FLOW_OP_SUCCESS)
 				continue;
-			if (ud != 0 && failed != NULL)
+			if (ud != 0 && failed != NULL && ud - 1 < f->tmpl->n_rules)
 				failed[ud - 1] = 1;
 			else if (ud == 0)
 				DPDK_LOG(WARNING, "port %u: a rule destruction failed", port);
@@ -595,6 +596,7 @@ apply(struct ft_dpdk_flow *f, const struct ft_template_plan *plan, struct fault 
 	int rc;
 
 	ft_template_plan_info(plan, &info);
+	t->n_rules = n;
 	slot_tbl = malloc((2 * info.tables + 1) * sizeof(*slot_tbl));
 	slot_n = calloc(2 * info.tables + 1, sizeof(*slot_n));
 	slot_kept = calloc(2 * info.tables + 1, sizeof(*slot_kept));
