@@ -10,9 +10,13 @@
  * masks from the pattern template with the rule's specs, the actions'
  * types from the actions template with each field the template masks taken
  * from the template and the others from the rule. The rule then goes into
- * the software NIC (driver/sim, profile cx7), so packets can be run; its
- * completion waits for rte_flow_pull(). The fake refuses tables that still
- * hold rules and templates that tables still use, as the API says.
+ * the software NIC (driver/sim), so packets can be run; its completion
+ * waits for rte_flow_pull(). The fake refuses tables that still hold rules
+ * and templates that tables still use, as the API says, and checks after
+ * each sync that no table is empty, no template unused, every completion
+ * pulled, and (make-before-break) that no rule went in after one went out,
+ * the groups jumped to first. Profiles cx7 (NIC ingress) and bf3
+ * (transfer: the NIC sends some packets itself).
  *
  * Two copies of vtep.p4 get the same entries: the model alone, and the
  * backend's pipeline, whose packets run through the sim NIC, then
@@ -110,6 +114,8 @@ struct fake_rule {
 	void *user_data;
 };
 
+static const char *profile_name = "cx7"; /* the profile of the next fake NIC and backend */
+
 static struct {
 	struct ft_sim *sim;
 	struct fake_pt pt[FAKE_OBJ_MAX];
@@ -128,6 +134,8 @@ static struct {
 	bool refuse_mac_on; /* rules matching ETH dst refuse_mac complete with an error */
 	uint8_t refuse_mac[6];
 	uint32_t refused; /* completions refused so far */
+	bool mbb;         /* make-before-break: no create after a destroy, groups descending */
+	uint32_t destroys, last_group;
 } fake;
 
 static int
@@ -512,6 +520,7 @@ fake_async_destroy(uint16_t port, uint32_t queue, const struct rte_flow_op_attr 
 	r->tbl->n_rules--;
 	memset(r, 0, sizeof(*r));
 	fake.n_rules--;
+	fake.destroys++;
 	complete(port, user_data, true);
 	return 0;
 }
@@ -595,7 +604,7 @@ fake_init(void)
 	struct ft_error err = {0};
 
 	memset(&fake, 0, sizeof(fake));
-	fake.sim = ft_sim_create(ft_nic_profile_find("cx7"), NULL, &err);
+	fake.sim = ft_sim_create(ft_nic_profile_find(profile_name), NULL, &err);
 	assert_non_null(fake.sim);
 }
 
@@ -624,6 +633,34 @@ fake_fini(void)
 	assert_int_equal(ft_sim_flow_count(fake.sim), 0);
 	ft_sim_destroy(fake.sim);
 	fake.sim = NULL;
+}
+
+/* After a sync: no empty table, no template without a table, every rule the backend's. */
+static void
+fake_check(const struct ft_dpdk_flow *f)
+{
+	for (uint32_t i = 0; i < FAKE_OBJ_MAX; i++) {
+		bool used = false;
+
+		if (fake.tbl[i].used)
+			assert_true(fake.tbl[i].n_rules > 0);
+		for (uint32_t j = 0; fake.pt[i].used && j < FAKE_OBJ_MAX; j++)
+			for (uint8_t k = 0; fake.tbl[j].used && k < fake.tbl[j].n_pt; k++)
+				used |= fake.tbl[j].pt[k] == &fake.pt[i];
+		for (uint32_t j = 0; fake.at[i].used && j < FAKE_OBJ_MAX; j++)
+			for (uint8_t k = 0; fake.tbl[j].used && k < fake.tbl[j].n_at; k++)
+				used |= fake.tbl[j].at[k] == &fake.at[i];
+		assert_true(used || (!fake.pt[i].used && !fake.at[i].used));
+	}
+	assert_int_equal(fake.n_rules, ft_dpdk_flow_n_rules(f));
+	for (uint32_t i = 0; i < ft_dpdk_flow_n_rules(f); i++) {
+		const struct fake_rule *r = (const struct fake_rule *)f->flows[i].flow;
+
+		assert_true(r >= fake.r && r < fake.r + FAKE_RULE_MAX && r->used);
+		assert_int_equal(r->tbl->attr.flow_attr.priority % 2, f->flows[i].parity);
+	}
+	for (uint32_t p = 0; p < RTE_MAX_ETHPORTS; p++)
+		assert_int_equal(fake.n_done[p], 0); /* every completion pulled */
 }
 
 static const struct fake_rule *
@@ -701,7 +738,7 @@ side_fini(struct side *s)
 struct run {
 	struct side a, b; /* a: the model alone; b: the backend's */
 	struct ft_dpdk_flow *f;
-	uint64_t packets, nic, resumed, software;
+	uint64_t packets, nic, resumed, software, wire; /* wire: sent by the NIC itself */
 };
 
 /* A control-plane command on both sides. */
@@ -722,7 +759,7 @@ backend_create(struct side *b, struct ft_error *err)
 {
 	static const uint16_t ports[N_PORTS] = {1, 2, 3, 4, 5};
 	struct ft_dpdk_flow_params fp = {
-	        .ports = ports, .n_ports = N_PORTS, .profile = ft_nic_profile_find("cx7")};
+	        .ports = ports, .n_ports = N_PORTS, .profile = ft_nic_profile_find(profile_name)};
 	struct ft_dpdk_flow *f;
 
 	dpdk_flow_set_ops(&fake_ops);
@@ -907,6 +944,7 @@ run_one(struct run *r, const uint8_t *bytes, uint32_t len, uint32_t port)
 		break;
 	}
 	case FT_SIM_PORT:
+		r->wire++;
 		ft_burst_send(br, pb, sr.port, 0);
 		break;
 	case FT_SIM_QUEUE:
@@ -1002,6 +1040,21 @@ run_fini(struct run *r)
 
 /* --- Tests ---------------------------------------------------------------------------------- */
 
+/* A sync whose rules go in before any goes out, the groups jumped to first. */
+static void
+mbb_sync(struct run *r)
+{
+	struct ft_error err = {0};
+
+	fake.mbb = true;
+	fake.destroys = 0;
+	fake.last_group = UINT32_MAX;
+	if (ft_dpdk_flow_sync(r->f, &err) != 0)
+		fail_msg("ft_dpdk_flow_sync: %s", err.message);
+	fake.mbb = false;
+	fake_check(r->f);
+}
+
 static void
 test_template_twin(void **state)
 {
@@ -1010,16 +1063,18 @@ test_template_twin(void **state)
 	struct ft_error err = {0};
 	uint32_t n, tables, n_sw = 0;
 	char line[128];
+	bool transfer;
 
-	(void)state;
+	profile_name = *state;
 	run_init(&r);
-	assert_string_equal(ft_dpdk_flow_profile(r.f)->name, "cx7");
+	assert_string_equal(ft_dpdk_flow_profile(r.f)->name, profile_name);
+	transfer = ft_dpdk_flow_profile(r.f)->domain == FT_NIC_DOMAIN_TRANSFER;
 	/* Each port: stopped, configured, started again. */
 	assert_int_equal(fake.configures, N_PORTS);
 	assert_int_equal(fake.stops, N_PORTS);
 	assert_int_equal(fake.starts, N_PORTS);
 
-	/* First install: an FDB for three VNIs, a flood list, neighbours. */
+	/* First install: an FDB for three VNIs, a flood list, a local MAC. */
 	for (uint32_t i = 0; i < 12; i++) {
 		snprintf(line, sizeof(line), "fdb add 02:00:00:00:00:%02x vni %u dst 10.0.0.%u",
 		         0x0a + i, vnis[i % 3], 2 + i % 4);
@@ -1028,7 +1083,7 @@ test_template_twin(void **state)
 	both(&r, "fdb append 00:00:00:00:00:00 vni 100 dst 10.0.0.2");
 	both(&r, "fdb append 00:00:00:00:00:00 vni 100 dst 10.0.0.3");
 	both(&r, "fdb add 02:00:00:00:00:19 vni 100 port 3");
-	assert_int_equal(ft_dpdk_flow_sync(r.f, &err), 0);
+	mbb_sync(&r);
 	n = ft_dpdk_flow_n_rules(r.f);
 	assert_true(n > 10);
 	assert_int_equal(fake.n_rules, n);
@@ -1038,13 +1093,14 @@ test_template_twin(void **state)
 	assert_int_equal(st.added, n);
 	for (uint32_t i = 0; i < FAKE_OBJ_MAX; i++)
 		if (fake.tbl[i].used)
-			assert_true(fake.tbl[i].attr.flow_attr.ingress);
+			assert_true(transfer ? fake.tbl[i].attr.flow_attr.transfer
+			                     : fake.tbl[i].attr.flow_attr.ingress);
 	traffic(&r, 2000, "first install");
 	assert_true(r.nic + r.resumed > 0);
 
 	/* Nothing changed: nothing moves. */
 	tables = fake.tables_made;
-	assert_int_equal(ft_dpdk_flow_sync(r.f, &err), 0);
+	mbb_sync(&r);
 	ft_dpdk_flow_last_sync(r.f, &st);
 	assert_int_equal(st.kept, n);
 	assert_int_equal(st.added + st.removed, 0);
@@ -1055,7 +1111,7 @@ test_template_twin(void **state)
 	both(&r, "fdb add 02:00:00:00:00:0b vni 200 dst 10.0.0.9");
 	both(&r, "fdb add 02:00:00:00:00:30 vni 300 dst 10.0.0.4");
 	both(&r, "fdb del 00:00:00:00:00:00 vni 100 dst 10.0.0.3");
-	assert_int_equal(ft_dpdk_flow_sync(r.f, &err), 0);
+	mbb_sync(&r);
 	ft_dpdk_flow_last_sync(r.f, &st);
 	assert_true(st.kept > 0);
 	assert_true(st.added > 0 && st.removed > 0);
@@ -1070,7 +1126,7 @@ test_template_twin(void **state)
 		         vnis[i % 3], 2 + i % 4);
 		both(&r, line);
 	}
-	assert_int_equal(ft_dpdk_flow_sync(r.f, &err), 0);
+	mbb_sync(&r);
 	assert_true(fake.tables_made > tables);
 	assert_int_equal(fake.n_rules, ft_dpdk_flow_n_rules(r.f));
 	assert_int_equal(fake_live_rules(), ft_dpdk_flow_n_rules(r.f));
@@ -1092,6 +1148,7 @@ test_template_twin(void **state)
 	assert_int_equal(ft_dpdk_flow_sync(r.f, &err), 0);
 	assert_true(fake.refused > 0);
 	fake.refuse_mac_on = false;
+	fake_check(r.f);
 	ft_offload_placement_walk(ft_dpdk_flow_offload(r.f), count_refused, &n_sw);
 	assert_true(n_sw > 0);
 	assert_int_equal(fake.n_rules, ft_dpdk_flow_n_rules(r.f));
@@ -1106,6 +1163,7 @@ test_template_twin(void **state)
 	fake_restart();
 	assert_int_equal(fake_live_rules(), 0);
 	assert_int_equal(ft_dpdk_flow_reinstall(r.f, &err), 0);
+	fake_check(r.f);
 	assert_int_equal(ft_dpdk_flow_n_rules(r.f), n);
 	assert_int_equal(fake_live_rules(), n);
 	assert_int_equal(fake.tables_made, tables);
@@ -1115,10 +1173,11 @@ test_template_twin(void **state)
 
 	/* The queue (256 here) never held more than it can. */
 	assert_true(fake.pending_max <= 256);
-	print_message("template twin: %" PRIu64 " packets: %" PRIu64
-	              " finished by the NIC, %" PRIu64 " resumed, %" PRIu64
-	              " from the start; %u rules\n",
-	              r.packets, r.nic, r.resumed, r.software, ft_dpdk_flow_n_rules(r.f));
+	print_message("template twin, %s: %" PRIu64 " packets: %" PRIu64
+	              " finished by the NIC (%" PRIu64 " sent from it), %" PRIu64
+	              " resumed, %" PRIu64 " from the start; %u rules\n",
+	              profile_name, r.packets, r.nic, r.wire, r.resumed, r.software,
+	              ft_dpdk_flow_n_rules(r.f));
 	run_fini(&r);
 }
 
@@ -1130,6 +1189,7 @@ test_template_errors(void **state)
 	struct ft_error err = {0};
 
 	(void)state;
+	profile_name = "cx7";
 	/* rte_flow_configure() fails: a clear error, the port started again, nothing left. */
 	fake_init();
 	side_init(&b);
@@ -1206,7 +1266,8 @@ int
 main(void)
 {
 	const struct CMUnitTest eal[] = {
-	        cmocka_unit_test(test_template_twin),
+	        cmocka_unit_test_prestate(test_template_twin, (void *)"cx7"),
+	        cmocka_unit_test_prestate(test_template_twin, (void *)"bf3"),
 	        cmocka_unit_test(test_template_errors),
 	};
 	char prefix[64];
