@@ -28,7 +28,8 @@
  * reset, must bring the backend's entry counters to the model's. Errors:
  * a failed rte_flow_configure(), a capability the start-up probe finds
  * refused (template creation), a rule refused when enqueued, a refused
- * table: a clear ft_error, no rule left, nothing leaked.
+ * table: a clear ft_error, no rule left, nothing leaked; no room when a
+ * rule is enqueued: tried again from empty, everything goes in.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -1247,6 +1248,18 @@ test_template_errors(void **state)
 	assert_int_equal(ft_dpdk_flow_sync(r.f, &err), 0);
 	assert_true(ft_dpdk_flow_n_rules(r.f) > 0);
 	traffic(&r, 500, "back in the NIC");
+
+	/* No room when enqueued (ENOSPC), once: tried again from empty, everything goes in. */
+	assert_int_equal(ft_dpdk_flow_sync(r.f, &err), 0);
+	fake.enqueue_code = ENOSPC;
+	fake.refuse_at = fake.creates;
+	both(&r, "fdb add 02:00:00:00:00:0d vni 200 dst 10.0.0.5");
+	assert_int_equal(ft_dpdk_flow_sync(r.f, &err), 0);
+	assert_int_equal(fake.creates, fake.refuse_at + 1 + ft_dpdk_flow_n_rules(r.f));
+	assert_int_equal(fake_live_rules(), ft_dpdk_flow_n_rules(r.f));
+	fake_check(r.f);
+	traffic(&r, 500, "after a retry from empty");
+	fake.enqueue_code = 0;
 	run_fini(&r);
 }
 
