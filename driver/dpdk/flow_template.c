@@ -12,10 +12,14 @@
  * on, configures one flow queue and the counters, and starts the port
  * again, once, before any rule exists. It then probes what the profile
  * uses by template creation, as the sync API's pick does with
- * rte_flow_validate(): flow.c's probe rules as templates. The configuration outlives a port
- * restart; the rules do not (rte_flow's rule: unless the port says
- * RTE_ETH_DEV_CAPA_FLOW_RULE_KEEP), so a reinstall forgets their handles
- * and enqueues them again into the tables, which stay.
+ * rte_flow_validate(): flow.c's probe rules as templates. The
+ * configuration outlives a port restart; the rules do not (rte_flow's
+ * rule: unless the port says RTE_ETH_DEV_CAPA_FLOW_RULE_KEEP), so a
+ * reinstall forgets their handles and enqueues them again into the tables,
+ * which stay.
+ *
+ * Threads: the control thread only, as flow.c. The queue is flow queue 0
+ * of each port; nothing else may use it.
  *
  * Objects. The NIC's pattern templates, actions templates and tables live
  * here across syncs, each template keyed by its text in testpmd syntax
@@ -44,11 +48,13 @@
  * Refusals. A rule refused when enqueued (rte_flow_async_create() NULL)
  * or at its completion (RTE_FLOW_OP_ERROR, which says no more: taken as
  * a table without room, ENOSPC), a template or table the PMD refuses, or
- * a rule the template API cannot express (template.h: -ENOTSUP): as in
- * flow.c, what this update enqueued is destroyed (every handle, the
- * refused ones too), the NIC emptied, and for want of room the entry goes
+ * a rule the template API cannot express (template.h: -ENOTSUP, its entry
+ * goes to software at once): as in flow.c, what this update enqueued is
+ * destroyed (every handle, the refused ones too), the NIC emptied, tried
+ * again from empty, and for want of room the refused rule's entry goes
  * back to software (ft_offload_entry_refused()) and everything is tried
- * again; any other refusal leaves the NIC empty and says why.
+ * again; any other refusal leaves the NIC empty and says why
+ * (dpdk_flow_error(): the call, the PMD's message, the rule).
  *
  * Counters: flow.c's collect, rte_flow_query() of COUNT with reset on each
  * rule's handle, as under the sync API.
