@@ -8,18 +8,17 @@
  * plan the software NIC's twin follows, driver/sim/twin.c), credits their
  * counters to the pipeline, and maps the MARK of received packets back to
  * restore contexts. It is the one place where an rte_flow error becomes a
- * 'struct ft_error' (flow_error()).
+ * 'struct ft_error' (dpdk_flow_error()).
  *
  * Installed rules are kept in an array parallel to the compiled rules, each
  * with the port it was installed on (a transfer rule's proxy) and its
  * priority parity. The rte_flow calls go through a table (flow_private.h)
  * so that tests can put a fake NIC behind them.
  *
- * The template API (dv_flow_en=2) is not implemented: in 22.11,
- * rte_flow_configure() must run between rte_eth_dev_configure() and
- * rte_eth_dev_start(), which ft_dpdk_port_open() does in one go, and the
- * make-before-break of rules whose priority lives in their template table
- * needs a table per priority parity; docs/hardware.md says what is left.
+ * A template profile (dv_flow_en=2) runs through flow_template.c: this
+ * file dispatches to it (f->tmpl) for configuring, syncing, reinstalling
+ * and destroying, and shares with it the installed rules' array, the
+ * counters' collect, the refused entry's choice and dpdk_flow_error().
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -49,6 +48,20 @@ static const struct dpdk_flow_ops rte_ops = {
         .query = rte_flow_query,
         .flush = rte_flow_flush,
         .pick_transfer_proxy = rte_flow_pick_transfer_proxy,
+        .info_get = rte_flow_info_get,
+        .configure = rte_flow_configure,
+        .pattern_template_create = rte_flow_pattern_template_create,
+        .pattern_template_destroy = rte_flow_pattern_template_destroy,
+        .actions_template_create = rte_flow_actions_template_create,
+        .actions_template_destroy = rte_flow_actions_template_destroy,
+        .template_table_create = rte_flow_template_table_create,
+        .template_table_destroy = rte_flow_template_table_destroy,
+        .async_create = rte_flow_async_create,
+        .async_destroy = rte_flow_async_destroy,
+        .push = rte_flow_push,
+        .pull = rte_flow_pull,
+        .port_stop = rte_eth_dev_stop,
+        .port_start = rte_eth_dev_start,
 };
 
 static const struct dpdk_flow_ops *ops_now = &rte_ops;
@@ -66,11 +79,11 @@ dpdk_flow_set_ops(const struct dpdk_flow_ops *ops)
  * FT_ERR_RULE with the compiled rule 'rule' as index when 'b' holds that
  * rule, else FT_ERR_RESOURCE with the port; the message is the PMD's
  * (rte_flow_error.message), the errno's text and the rule in testpmd
- * syntax. Logs the whole text. Returns 'code'.
+ * syntax. Logs the whole text. Returns 'code'. flow_template.c's too.
  */
-static int
-flow_error(struct ft_error *err, int code, uint16_t port, const char *call,
-           const struct rte_flow_error *fe, const struct ft_flow_buf *b, uint32_t rule)
+int
+dpdk_flow_error(struct ft_error *err, int code, uint16_t port, const char *call,
+                const struct rte_flow_error *fe, const struct ft_flow_buf *b, uint32_t rule)
 {
 	char text[4 * FT_FLOW_TESTPMD_LINE_MAX] = "";
 	const char *msg = fe != NULL && fe->message != NULL ? fe->message : "no reason given";
@@ -95,28 +108,11 @@ flow_error(struct ft_error *err, int code, uint16_t port, const char *call,
 
 /* --- Facts and the probe --------------------------------------------------------------- */
 
-#define PROBE_ITEMS   6
-#define PROBE_ACTIONS 5
+/* struct dpdk_flow_probe: flow_private.h. */
 
-struct probe_rule {
-	struct rte_flow_attr attr;
-	struct rte_flow_item pattern[PROBE_ITEMS];
-	struct rte_flow_action actions[PROBE_ACTIONS];
-	struct rte_flow_item_integrity integ, integ_mask;
-	struct rte_flow_item_ipv4 ipv4;
-	struct rte_flow_item_udp udp;
-	struct rte_flow_item_vxlan vxlan;
-	struct rte_flow_action_jump jump, jump2;
-	struct rte_flow_action_queue queue;
-	struct rte_flow_action_mark mark;
-	struct rte_flow_action_count count;
-	struct rte_flow_action_of_push_vlan push;
-	struct rte_flow_action_of_set_vlan_vid vid;
-};
-
-/* Builds probe 'k' for a domain (transfer or NIC ingress) into 'r'. */
-static void
-probe_rule(struct probe_rule *r, enum ft_dpdk_flow_probe k, bool transfer)
+/* Builds probe 'k' for a domain (transfer or NIC ingress) into 'r'; flow_template.c's too. */
+void
+dpdk_flow_probe_rule(struct dpdk_flow_probe *r, enum ft_dpdk_flow_probe k, bool transfer)
 {
 	struct rte_flow_item *it = r->pattern;
 	struct rte_flow_action *ac = r->actions;
@@ -187,7 +183,7 @@ end:
 }
 
 static int
-validate(uint16_t port, const struct probe_rule *r)
+validate(uint16_t port, const struct dpdk_flow_probe *r)
 {
 	struct rte_flow_error fe = {0};
 
@@ -201,7 +197,7 @@ ft_dpdk_flow_facts_get(uint16_t port, struct ft_dpdk_flow_facts *facts, struct f
 	struct rte_flow_port_info pi;
 	struct rte_flow_queue_info qi;
 	struct rte_flow_error fe = {0};
-	struct probe_rule r;
+	struct dpdk_flow_probe r;
 	const char *bus;
 	uint16_t proxy = port;
 	int rc;
@@ -236,10 +232,10 @@ ft_dpdk_flow_facts_get(uint16_t port, struct ft_dpdk_flow_facts *facts, struct f
 		return 0;
 	facts->probed = true;
 	for (int k = 0; k < FT_DPDK_PROBE_N; k++) {
-		probe_rule(&r, (enum ft_dpdk_flow_probe)k, false);
+		dpdk_flow_probe_rule(&r, (enum ft_dpdk_flow_probe)k, false);
 		facts->probe[0][k] = validate(port, &r);
 		if (facts->esw_manager) {
-			probe_rule(&r, (enum ft_dpdk_flow_probe)k, true);
+			dpdk_flow_probe_rule(&r, (enum ft_dpdk_flow_probe)k, true);
 			facts->probe[1][k] = validate(port, &r);
 		}
 	}
@@ -255,6 +251,24 @@ static const char *const probe_names[FT_DPDK_PROBE_N] = {
         [FT_DPDK_PROBE_COUNT] = "count",
 };
 
+const char *
+dpdk_flow_probe_name(enum ft_dpdk_flow_probe k)
+{
+	return k < FT_DPDK_PROBE_N ? probe_names[k] : "?";
+}
+
+bool
+dpdk_flow_probe_needed(const struct ft_nic_profile *p, enum ft_dpdk_flow_probe k)
+{
+	if (k == FT_DPDK_PROBE_INTEGRITY)
+		return ft_nic_profile_has_item(p, RTE_FLOW_ITEM_TYPE_INTEGRITY);
+	if (k == FT_DPDK_PROBE_VXLAN_DECAP)
+		return ft_nic_profile_has_action(p, RTE_FLOW_ACTION_TYPE_VXLAN_DECAP);
+	if (k == FT_DPDK_PROBE_PUSH_VLAN)
+		return ft_nic_profile_has_action(p, RTE_FLOW_ACTION_TYPE_OF_PUSH_VLAN);
+	return true;
+}
+
 /* The first probe profile 'p' needs that the NIC refused, or -1. */
 static int
 refused_probe(const struct ft_dpdk_flow_facts *facts, const struct ft_nic_profile *p)
@@ -263,18 +277,9 @@ refused_probe(const struct ft_dpdk_flow_facts *facts, const struct ft_nic_profil
 
 	if (!facts->probed)
 		return -1;
-	for (int k = 0; k < FT_DPDK_PROBE_N; k++) {
-		bool needed = true;
-
-		if (k == FT_DPDK_PROBE_INTEGRITY)
-			needed = ft_nic_profile_has_item(p, RTE_FLOW_ITEM_TYPE_INTEGRITY);
-		else if (k == FT_DPDK_PROBE_VXLAN_DECAP)
-			needed = ft_nic_profile_has_action(p, RTE_FLOW_ACTION_TYPE_VXLAN_DECAP);
-		else if (k == FT_DPDK_PROBE_PUSH_VLAN)
-			needed = ft_nic_profile_has_action(p, RTE_FLOW_ACTION_TYPE_OF_PUSH_VLAN);
-		if (needed && res[k] != 0)
+	for (int k = 0; k < FT_DPDK_PROBE_N; k++)
+		if (dpdk_flow_probe_needed(p, (enum ft_dpdk_flow_probe)k) && res[k] != 0)
 			return k;
-	}
 	return -1;
 }
 
@@ -388,29 +393,7 @@ ft_dpdk_flow_profile_pick(const struct ft_dpdk_flow_facts *facts, uint32_t port,
 
 /* --- The backend --------------------------------------------------------------------- */
 
-/* An installed rule. */
-struct inst {
-	struct rte_flow *flow;
-	uint16_t port; /* installed on: the rule's port, or its transfer proxy */
-	uint64_t match, action;
-	uint32_t group;
-	uint8_t parity; /* at priority 2 * priority + parity */
-};
-
-struct ft_dpdk_flow {
-	struct ft_pipeline *pipe;
-	struct ft_offload *off;
-	const struct ft_nic_profile *prof;
-	const struct dpdk_flow_ops *ops;
-	uint16_t ports[RTE_MAX_ETHPORTS];
-	uint32_t n_ports;
-	uint16_t proxy[RTE_MAX_ETHPORTS]; /* by port id: where its transfer rules go */
-	struct inst *flows;               /* by compiled rule */
-	uint32_t n_flows;
-	struct ft_twin_sync_stats last;
-	struct ft_dpdk_flow_result res; /* ft_dpdk_flow_run_fn()'s */
-	struct ft_burst_result sw;      /* the model's part of a burst */
-};
+/* struct ft_dpdk_flow and its installed rules: flow_private.h. */
 
 const struct ft_nic_profile *
 ft_dpdk_flow_profile(const struct ft_dpdk_flow *f)
@@ -498,13 +481,6 @@ ft_dpdk_flow_create(struct ft_pipeline *pipe, const struct ft_dpdk_flow_params *
 	f->prof = params->profile != NULL ? params->profile : pick(params, err);
 	if (f->prof == NULL)
 		goto fail;
-	if (params->api == FT_DPDK_FLOW_API_TEMPLATE || f->prof->api == FT_NIC_API_TEMPLATE) {
-		ft_error_set(err, -ENOTSUP, FT_ERR_RESOURCE, params->ports[0], f->prof->name,
-		             "profile %s: template API backend not yet: run the NIC with "
-		             "dv_flow_en=1 and a sync profile (docs/hardware.md)",
-		             f->prof->name);
-		goto fail;
-	}
 	for (uint32_t i = 0; i < params->n_ports; i++) {
 		uint16_t port = params->ports[i];
 		struct rte_flow_error fe = {0};
@@ -515,7 +491,8 @@ ft_dpdk_flow_create(struct ft_pipeline *pipe, const struct ft_dpdk_flow_params *
 		if (f->prof->domain != FT_NIC_DOMAIN_TRANSFER)
 			continue;
 		if ((rc = f->ops->pick_transfer_proxy(port, &f->proxy[port], &fe)) != 0) {
-			flow_error(err, rc, port, "rte_flow_pick_transfer_proxy", &fe, NULL, 0);
+			dpdk_flow_error(err, rc, port, "rte_flow_pick_transfer_proxy", &fe, NULL,
+			                0);
 			goto fail;
 		}
 	}
@@ -524,6 +501,12 @@ ft_dpdk_flow_create(struct ft_pipeline *pipe, const struct ft_dpdk_flow_params *
 	op.n_ports = params->n_ports;
 	op.rules_max = params->rules_max;
 	if ((f->off = ft_offload_create(pipe, &op, err)) == NULL)
+		goto fail;
+	/* The API: what the caller asks for, else the profile's. */
+	if ((params->api == FT_DPDK_FLOW_API_TEMPLATE ||
+	     (params->api == FT_DPDK_FLOW_API_AUTO && f->prof->api == FT_NIC_API_TEMPLATE)) &&
+	    dpdk_tmpl_create(f, params->rules_max ? params->rules_max : f->prof->rules_max, err) !=
+	            0)
 		goto fail;
 	return f;
 fail:
@@ -553,7 +536,7 @@ uninstall(struct ft_dpdk_flow *f, bool flush)
 			int rc = f->ops->flush(ports[k], &fe);
 
 			if (rc != 0)
-				flow_error(NULL, rc, ports[k], "rte_flow_flush", &fe, NULL, 0);
+				dpdk_flow_error(NULL, rc, ports[k], "rte_flow_flush", &fe, NULL, 0);
 		}
 	}
 }
@@ -564,7 +547,10 @@ ft_dpdk_flow_destroy(struct ft_dpdk_flow *f)
 	if (f == NULL)
 		return;
 	ft_dpdk_flow_counters_collect(f);
-	uninstall(f, true);
+	if (f->tmpl != NULL)
+		dpdk_tmpl_destroy(f);
+	else
+		uninstall(f, true);
 	ft_offload_destroy(f->off);
 	free(f->flows);
 	free(f);
@@ -627,7 +613,7 @@ apply(struct ft_dpdk_flow *f, struct ft_flow_buf *b, int *code, struct rte_flow_
       uint16_t *bad_port)
 {
 	uint32_t n = ft_offload_n_rules(f->off);
-	struct inst *next = calloc(n + 1, sizeof(*next));
+	struct dpdk_flow_inst *next = calloc(n + 1, sizeof(*next));
 	struct ft_update_rule *ko = malloc((f->n_flows + 1) * sizeof(*ko));
 	struct ft_update_rule *kn = malloc((n + 1) * sizeof(*kn));
 	struct ft_update_plan plan = {0};
@@ -664,7 +650,7 @@ apply(struct ft_dpdk_flow *f, struct ft_flow_buf *b, int *code, struct rte_flow_
 	}
 	f->last.kept = n - plan.n_add;
 	for (uint32_t k = 0; k < plan.n_add; k++) {
-		struct inst *x = &next[plan.add[k]];
+		struct dpdk_flow_inst *x = &next[plan.add[k]];
 
 		x->flow = create(f, b, plan.add[k], x->parity, &x->port, code, fe);
 		if (x->flow == NULL && *code == EEXIST) { /* a new match over a going one */
@@ -675,7 +661,7 @@ apply(struct ft_dpdk_flow *f, struct ft_flow_buf *b, int *code, struct rte_flow_
 			bad = plan.add[k];
 			*bad_port = x->port;
 			while (k-- > 0) {
-				struct inst *y = &next[plan.add[k]];
+				struct dpdk_flow_inst *y = &next[plan.add[k]];
 
 				f->ops->destroy(y->port, y->flow, NULL);
 			}
@@ -684,7 +670,7 @@ apply(struct ft_dpdk_flow *f, struct ft_flow_buf *b, int *code, struct rte_flow_
 		f->last.added++;
 	}
 	for (uint32_t k = 0; k < plan.n_del; k++) {
-		struct inst *y = &f->flows[plan.del[k]];
+		struct dpdk_flow_inst *y = &f->flows[plan.del[k]];
 		struct rte_flow_error dfe = {0};
 
 		if (f->ops->destroy(y->port, y->flow, &dfe) != 0)
@@ -710,8 +696,9 @@ out:
  * a real NIC's room runs out wherever it does), the one of the last rule
  * that stands for one, to make room. False when no rule stands for an entry.
  */
-static bool
-refused_entry(const struct ft_dpdk_flow *f, uint32_t rule, uint32_t *table, uint32_t *handle)
+bool
+dpdk_flow_refused_entry(const struct ft_dpdk_flow *f, uint32_t rule, uint32_t *table,
+                        uint32_t *handle)
 {
 	if (ft_offload_rule_entry(f->off, rule, table, handle))
 		return true;
@@ -724,10 +711,15 @@ refused_entry(const struct ft_dpdk_flow *f, uint32_t rule, uint32_t *table, uint
 int
 ft_dpdk_flow_sync(struct ft_dpdk_flow *f, struct ft_error *err)
 {
-	struct ft_flow_buf *b = malloc(sizeof(*b));
+	struct ft_flow_buf *b;
 	int rc = 0;
 
-	if (b == NULL)
+	if (f->tmpl != NULL) {
+		ft_dpdk_flow_counters_collect(f);
+		f->last = (struct ft_twin_sync_stats){0};
+		return dpdk_tmpl_sync(f, err);
+	}
+	if ((b = malloc(sizeof(*b))) == NULL)
 		return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, "rte_flow",
 		                    "out of memory");
 	ft_dpdk_flow_counters_collect(f);
@@ -757,15 +749,15 @@ ft_dpdk_flow_sync(struct ft_dpdk_flow *f, struct ft_error *err)
 		if (!from_empty && (code == ENOSPC || code == ENOMEM))
 			continue;
 		if ((code != ENOSPC && code != ENOMEM) ||
-		    !refused_entry(f, (uint32_t)bad, &table, &handle) ||
+		    !dpdk_flow_refused_entry(f, (uint32_t)bad, &table, &handle) ||
 		    ft_offload_entry_refused(f->off, table, handle) != 0) {
 			uninstall(f, true);
 			if (port == UINT16_MAX) /* not the NIC: an allocation of ours */
 				rc = ft_error_set(err, -code, FT_ERR_RESOURCE, UINT32_MAX,
 				                  "rte_flow", "out of memory");
 			else
-				rc = flow_error(err, -code, port, "rte_flow_create", &fe, b,
-				                (uint32_t)bad);
+				rc = dpdk_flow_error(err, -code, port, "rte_flow_create", &fe, b,
+				                     (uint32_t)bad);
 			break;
 		}
 		DPDK_LOG(INFO,
@@ -781,7 +773,10 @@ int
 ft_dpdk_flow_reinstall(struct ft_dpdk_flow *f, struct ft_error *err)
 {
 	/* The port forgot the rules and their handles: forget them too, destroy nothing. */
-	f->n_flows = 0;
+	if (f->tmpl != NULL)
+		dpdk_tmpl_forget(f);
+	else
+		f->n_flows = 0;
 	return ft_dpdk_flow_sync(f, err);
 }
 

@@ -22,28 +22,57 @@
  * rte_flow rules": the caller then falls back to '--offload none'.
  *
  * API. DPDK 22.11's mlx5 takes either rte_flow_create() (dv_flow_en=1) or
- * the template API (dv_flow_en=2), never both. This backend implements the
- * synchronous one; a template profile (cx7, bf3), or a port in hardware
- * steering, fails with -ENOTSUP "template API backend not yet"
- * (docs/hardware.md: run such a NIC with dv_flow_en=1 and a sync profile).
+ * the template API (dv_flow_en=2), never both. A sync profile (cx5, cx6dx,
+ * bf2) installs with rte_flow_create(). A template profile (cx7, bf3), or
+ * params->api FT_DPDK_FLOW_API_TEMPLATE, runs through the asynchronous
+ * template API (driver/dpdk/flow_template.c): ft_dpdk_flow_create()
+ * checks rte_flow_info_get() on each port rules go on (a port without the
+ * template API, net_null or mlx5 in dv_flow_en=1, fails with -ENOTSUP "...
+ * the template API is not supported on this port"), then stops the port,
+ * calls rte_flow_configure() (one flow queue, a counter per rule up to
+ * what the port has: 22.11 refuses it on a started port) and starts the
+ * port again, before any rule exists. A sync then builds the template
+ * plan of the compiled rules (template.h), creates the pattern templates,
+ * actions templates and template tables it lacks (a plan table becomes one
+ * table per priority parity, 2p and 2p + 1, since a rule's priority is its
+ * table's in 22.11), enqueues the rules with rte_flow_async_create()
+ * (postponed, pushed in batches, completions pulled with rte_flow_pull()
+ * before the next group goes in) and the removals with
+ * rte_flow_async_destroy(), make-before-break as above, then destroys the
+ * tables no rule is in and the templates no table uses. A table without
+ * room for its old rules and the new ones is replaced by a bigger one: the
+ * rules it keeps are created again in the new table (same match, same
+ * actions: either copy gives a packet the same result) before the old
+ * ones go.
  *
  * Ports. Every port must be started (ft_dpdk_port_open()) before
- * ft_dpdk_flow_create(). Transfer rules (bf2) are installed on the port's
- * transfer proxy (rte_flow_pick_transfer_proxy()). Rules do not survive a
- * port stop: after the port is started again, call ft_dpdk_flow_reinstall().
+ * ft_dpdk_flow_create(); under the template API it is stopped and started
+ * again once, inside the call (above). Transfer rules (bf2, bf3) are
+ * installed on the port's transfer proxy (rte_flow_pick_transfer_proxy()).
+ * Rules do not survive a port stop: after the port is started again, call
+ * ft_dpdk_flow_reinstall(). Under the template API the flow engine's
+ * configuration, the templates and the tables outlive the restart; only
+ * the rules go in again (not even them on a port that says
+ * RTE_ETH_DEV_CAPA_FLOW_RULE_KEEP). A port configured again
+ * (rte_eth_dev_configure()) needs a new backend: destroy and create.
  *
  * Refusals. When the NIC refuses a rule with ENOSPC or ENOMEM (a table is
- * full), the entry it stands for is kept out of the NIC
+ * full; under the template API also a rule whose completion says
+ * RTE_FLOW_OP_ERROR, which gives no reason, and a rule the template API
+ * cannot express), the entry it stands for is kept out of the NIC
  * (ft_offload_entry_refused()) and the rules are compiled and installed
- * again, as the twin does. Any other refusal removes every rule
- * (rte_flow_flush() on every port): every packet then reaches software
+ * again, as the twin does. Any other refusal (a template or a table the
+ * PMD refuses included) removes every rule (rte_flow_flush() on every
+ * port; each rule under the template API): every packet then reaches software
  * unmarked and the model runs it, so the twin property holds; the error
  * says which rule, with the PMD's message and the rule in testpmd syntax.
  *
  * Errors. Every rte_flow error becomes a 'struct ft_error' in one place
- * (flow.c: flow_error()): kind FT_ERR_RULE with the compiled rule's index
- * (or FT_ERR_RESOURCE with the port for a flush, a query, a proxy), and the
- * message "CALL: PMD MESSAGE (ERRNO TEXT): flow create ..." cut to
+ * (flow.c: dpdk_flow_error()): kind FT_ERR_RULE with the compiled rule's
+ * index (or FT_ERR_RESOURCE with the port for a flush, a query, a proxy,
+ * rte_flow_info_get(), rte_flow_configure()), and the message "CALL: PMD
+ * MESSAGE (ERRNO TEXT): flow create ..." (the rule in rte_flow_create()'s
+ * syntax, the template API's too: paste it into testpmd) cut to
  * FT_ERROR_MSG_MAX; the full text goes to the log (module "driver").
  *
  * Threads. Everything but ft_dpdk_flow_resume() and ft_dpdk_flow_run() is
@@ -72,7 +101,7 @@ extern "C" {
 enum ft_dpdk_flow_api {
 	FT_DPDK_FLOW_API_AUTO,     /* what the profile (picked or given) says */
 	FT_DPDK_FLOW_API_SYNC,     /* rte_flow_create() (mlx5 dv_flow_en=1) */
-	FT_DPDK_FLOW_API_TEMPLATE, /* the template API (dv_flow_en=2): -ENOTSUP for now */
+	FT_DPDK_FLOW_API_TEMPLATE, /* the async template API (dv_flow_en=2) */
 };
 
 struct ft_dpdk_flow_params {
@@ -153,12 +182,14 @@ struct ft_dpdk_flow;
 
 /*
  * Creates the backend for 'pipe' (borrowed: it must outlive the result) on
- * params->ports (started). Picks the profile unless given, checks the API,
- * finds the transfer proxies; installs nothing yet (ft_dpdk_flow_sync()).
- * Caller owns the result; free with ft_dpdk_flow_destroy(). NULL with
- * 'err' set: -EINVAL (no ports), -ENODEV (a port is not an ethdev port),
- * -ENOTSUP (the PMD offloads nothing, no profile fits, the template API),
- * -ENOMEM.
+ * params->ports (started). Picks the profile unless given, finds the
+ * transfer proxies; under the template API configures each port's flow
+ * engine (stopping and starting the port); installs nothing yet
+ * (ft_dpdk_flow_sync()). Caller owns the result; free with
+ * ft_dpdk_flow_destroy(). NULL with 'err' set: -EINVAL (no ports),
+ * -ENODEV (a port is not an ethdev port), -ENOTSUP (the PMD offloads
+ * nothing, no profile fits, no template API on a port), the PMD's code for
+ * a failed rte_flow_configure() (the port is started again), -ENOMEM.
  */
 struct ft_dpdk_flow *ft_dpdk_flow_create(struct ft_pipeline *pipe,
                                          const struct ft_dpdk_flow_params *params,
@@ -166,7 +197,8 @@ struct ft_dpdk_flow *ft_dpdk_flow_create(struct ft_pipeline *pipe,
 
 /*
  * Collects the counters, then removes every rule (rte_flow_flush() on
- * every port and proxy) and frees the backend. NULL: nothing.
+ * every port and proxy; under the template API each rule, then the tables
+ * and templates) and frees the backend. NULL: nothing.
  */
 void ft_dpdk_flow_destroy(struct ft_dpdk_flow *f);
 
@@ -182,8 +214,9 @@ int ft_dpdk_flow_sync(struct ft_dpdk_flow *f, struct ft_error *err);
 /*
  * After a port restart (rte_eth_dev_start(): the NIC forgot every rule):
  * forgets the rule handles, without destroying them, and installs every
- * rule again. Counts since the last collect are lost: collect before the
- * port stops. Returns as ft_dpdk_flow_sync().
+ * rule again (under the template API into the tables, which stay). Counts
+ * since the last collect are lost: collect before the port stops. Returns
+ * as ft_dpdk_flow_sync().
  */
 int ft_dpdk_flow_reinstall(struct ft_dpdk_flow *f, struct ft_error *err);
 

@@ -11,7 +11,8 @@
  *  - On DPDK's software ports (its own EAL, in this process): net_null
  *    and net_ring offload no rte_flow rule, so ft_dpdk_flow_create()
  *    fails with -ENOTSUP and a message naming the port and the driver; a
- *    template profile fails with "template API backend not yet".
+ *    template profile fails with -ENOTSUP "the template API is not
+ *    supported on this port" (rte_flow_info_get() fails there).
  *  - The installer, against a fake NIC behind the backend's call table
  *    (flow_private.h): vtep.p4 with entries on profile cx6dx; every rule
  *    installed at an even or odd priority; a changed entry changes few
@@ -291,18 +292,28 @@ test_software_ports_refused(void **state)
 		         cases[i].port, cases[i].driver);
 		assert_string_equal(err.message, want);
 	}
-	{
-		const uint16_t p[] = {ring0};
+	/* The template API on ports without it: rte_flow_info_get() fails, "not supported". */
+	for (uint32_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const uint16_t p[] = {cases[i].port};
 		struct ft_dpdk_flow_params fp = {
 		        .ports = p, .n_ports = 1, .profile = ft_nic_profile_find("cx7")};
 
+		ft_error_clear(&err);
 		assert_null(ft_dpdk_flow_create(pipe, &fp, &err));
 		assert_int_equal(err.code, -ENOTSUP);
-		assert_non_null(strstr(err.message, "template API backend not yet"));
+		assert_int_equal(err.kind, FT_ERR_RESOURCE);
+		assert_int_equal(err.index, cases[i].port);
+		snprintf(want, sizeof(want),
+		         "port %u: rte_flow_info_get: the template API is not "
+		         "supported on this port",
+		         cases[i].port);
+		assert_non_null(strstr(err.message, want));
 		fp.profile = ft_nic_profile_find("cx6dx");
 		fp.api = FT_DPDK_FLOW_API_TEMPLATE;
+		ft_error_clear(&err);
 		assert_null(ft_dpdk_flow_create(pipe, &fp, &err));
 		assert_int_equal(err.code, -ENOTSUP);
+		assert_non_null(strstr(err.message, "template API is not supported"));
 	}
 	{
 		const uint16_t p[] = {RTE_MAX_ETHPORTS - 1};
