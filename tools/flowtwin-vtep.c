@@ -38,8 +38,9 @@
  * NIC hands to software; each lane counts the NIC's hits of its packets.
  * The twin is recompiled (ft_twin_sync(), once for every worker) after
  * every command that may change state and after every learn or age, with
- * the NIC's counters of every lane collected first; the main lcore does
- * that with every lane out: each worker takes its lane's spinlock around
+ * the NIC's counters of every lane collected first (the main lcore also
+ * collects them every 100 ms, and before reading counters, while the
+ * workers run); the main lcore syncs with every lane out: each worker takes its lane's spinlock around
  * each burst with a try-lock, and a burst that finds it taken, or wanted
  * by the main lcore, is run by the model alone (from the start, counted as
  * software, unmarked), which the twin property makes the same. The main
@@ -641,17 +642,15 @@ twin_unlock(struct daemon *d)
 }
 
 /*
- * The NIC's counters, into the pipeline: the twin's with every lane's (the
- * lanes out meanwhile), or the NIC's own, which only this thread reads.
+ * The NIC's counters, into the pipeline, while the workers go on: the
+ * twin's with what every lane counted since the last time, or the NIC's
+ * own; only this thread reads them.
  */
 static void
 twin_collect(struct daemon *d)
 {
-	if (d->twin != NULL) {
-		twin_lock(d);
+	if (d->twin != NULL)
 		ft_twin_counters_collect(d->twin);
-		twin_unlock(d);
-	}
 	if (d->flow != NULL)
 		ft_dpdk_flow_counters_collect(d->flow);
 }

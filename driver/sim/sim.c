@@ -2460,8 +2460,11 @@ rx(const struct ft_sim *sim, struct ft_pkt *pkt, struct ft_sim_result *res, bool
 			((struct ft_sim_flow *)hit)->hits++;
 			((struct ft_sim_flow *)hit)->bytes += pkt->len;
 		} else if (hit->has_count && hit->slot < n_ctr) {
-			ctr[hit->slot].hits++;
-			ctr[hit->slot].bytes += pkt->len;
+			struct ft_sim_counter *c = &ctr[hit->slot];
+
+			/* One writer, the caller's thread; their owner may read them meanwhile. */
+			__atomic_store_n(&c->hits, c->hits + 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&c->bytes, c->bytes + pkt->len, __ATOMIC_RELAXED);
 		}
 		if (hit->modifies)
 			st.parsed = false;

@@ -11,9 +11,14 @@
  * Lanes (several threads on one twin): a lane is a thread's own part, the
  * NIC's counters of the packets it ran (by the sim's rule slots,
  * ft_sim_rx_count()) and the model's scratch result. A lane's run reads the
- * twin and writes only the lane, the packets and the result; the control
- * thread adds every lane's counts to the pipeline (collect) and resizes the
- * lanes after the rules changed (sync), while no lane runs.
+ * twin and writes only the lane, the packets and the result. The control
+ * thread adds every lane's counts to the pipeline (collect) while the lanes
+ * run: it reads each counter (the lane's thread is its only writer, with
+ * relaxed atomic stores) and credits what it grew by since it last read it
+ * ('seen'); a count read half-way (hits, not yet bytes) is credited in
+ * full at the next collect. A sync, with no lane running, collects, then
+ * zeroes every lane (a removed rule's slot goes to a new rule) and sizes
+ * it to the new rules.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -41,7 +46,8 @@ struct inst {
 
 struct ft_twin_lane {
 	struct ft_twin *twin;
-	struct ft_sim_counter *ctr; /* by sim rule slot */
+	struct ft_sim_counter *ctr;  /* by sim rule slot: the lane's thread writes them */
+	struct ft_sim_counter *seen; /* ctr as the last collect read it */
 	uint32_t n_ctr;
 	struct ft_burst_result sw; /* the model's part of a burst */
 };
@@ -115,14 +121,18 @@ static int
 lane_fit(struct ft_twin_lane *l)
 {
 	uint32_t n = ft_sim_slots(l->twin->sim);
-	struct ft_sim_counter *c;
+	struct ft_sim_counter *c, *s;
 
 	if (n <= l->n_ctr)
 		return 0;
-	if ((c = realloc(l->ctr, n * sizeof(*c))) == NULL)
+	if ((c = realloc(l->ctr, n * sizeof(*c))) != NULL)
+		l->ctr = c;
+	if ((s = realloc(l->seen, n * sizeof(*s))) != NULL)
+		l->seen = s;
+	if (c == NULL || s == NULL)
 		return -ENOMEM;
 	memset(&c[l->n_ctr], 0, (n - l->n_ctr) * sizeof(*c));
-	l->ctr = c;
+	memset(&s[l->n_ctr], 0, (n - l->n_ctr) * sizeof(*s));
 	l->n_ctr = n;
 	return 0;
 }
@@ -165,6 +175,7 @@ ft_twin_lane_destroy(struct ft_twin_lane *l)
 			break;
 		}
 	free(l->ctr);
+	free(l->seen);
 	free(l);
 }
 
@@ -207,11 +218,15 @@ ft_twin_counters_collect(struct ft_twin *t)
 		for (uint32_t k = 0; k < t->n_lanes; k++) {
 			struct ft_twin_lane *l = t->lanes[k];
 
-			if (slot < l->n_ctr) {
-				packets += l->ctr[slot].hits;
-				bytes += l->ctr[slot].bytes;
-				l->ctr[slot] = (struct ft_sim_counter){0};
-			}
+			uint64_t h, b;
+
+			if (slot >= l->n_ctr)
+				continue;
+			h = __atomic_load_n(&l->ctr[slot].hits, __ATOMIC_RELAXED);
+			b = __atomic_load_n(&l->ctr[slot].bytes, __ATOMIC_RELAXED);
+			packets += h - l->seen[slot].hits;
+			bytes += b - l->seen[slot].bytes;
+			l->seen[slot] = (struct ft_sim_counter){.hits = h, .bytes = b};
 		}
 		if (packets != 0)
 			ft_offload_rule_credit(t->off, i, packets, bytes);
@@ -378,6 +393,12 @@ ft_twin_sync(struct ft_twin *t, struct ft_error *err)
 		return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, "twin",
 				    "out of memory");
 	ft_twin_counters_collect(t);
+	for (uint32_t k = 0; k < t->n_lanes; k++) { /* no lane runs: all credited */
+		struct ft_twin_lane *l = t->lanes[k];
+
+		memset(l->ctr, 0, l->n_ctr * sizeof(*l->ctr));
+		memset(l->seen, 0, l->n_ctr * sizeof(*l->seen));
+	}
 	t->last = (struct ft_twin_sync_stats){0};
 	for (;;) {
 		struct rte_flow_error fe = {0};

@@ -164,8 +164,10 @@
  * caller's instead, at each rule's slot (ft_sim_flow_slot()), so that
  * several threads can receive on one sim, each with its own counters, which
  * their owner then adds up (ft_sim_flow_query_count() does not see them).
- * A rule keeps its slot while it is installed; a removed rule's slot is
- * given to a later rule: add up and zero a slot before its rule goes.
+ * Those are written with relaxed atomic stores, so that another thread may
+ * read them (relaxed atomic loads) while the receiving thread runs. A rule
+ * keeps its slot while it is installed; a removed rule's slot is given to
+ * a later rule: add up and zero a slot before its rule goes.
  *
  * Cost. Each group indexes its rules by shape (which layers, bytes, masks,
  * registers and integrity bits they check) and hashes them on the values
@@ -175,11 +177,12 @@
  * cost O(rules in the group). params->linear scans instead, for tests.
  *
  * Threads: a sim has no lock. While no thread changes its rules (create,
- * destroy, flush, query), any number of threads may run ft_sim_rx_count()
- * on it at once, each with its own counters: that writes nothing but the
- * packet, the result and the counters. Everything else is one thread at a
- * time, ft_sim_rx() included (it writes the rules' counters); different
- * sims are independent.
+ * destroy, flush), any number of threads may run ft_sim_rx_count() on it
+ * at once, each with its own counters: that writes nothing but the packet,
+ * the result and the counters, and reads nothing of a rule's own counters,
+ * which one more thread may read meanwhile (ft_sim_flow_query_count()).
+ * Everything else is one thread at a time, ft_sim_rx() included (it
+ * writes the rules' counters); different sims are independent.
  */
 #ifndef FLOWTWIN_SIM_H
 #define FLOWTWIN_SIM_H

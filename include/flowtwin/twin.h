@@ -46,11 +46,12 @@
  * counters hold what the NIC counted on every lane.
  *
  * Thread-safety: ft_twin_lane_run() may run on several threads at once,
- * each with its own lane and its own model worker. Everything else
- * (sync, collect, lane create and destroy, ft_twin_run(), the getters) is
- * for one thread at a time, while no lane runs: the caller keeps the lanes
- * out meanwhile (the dataplane runs such bursts through the model alone,
- * which the twin property makes the same).
+ * each with its own lane and its own model worker, and one more thread may
+ * collect the counters (ft_twin_counters_collect(), ft_twin_counters_diff())
+ * and read the compiled state meanwhile. Everything else (sync, lane create
+ * and destroy, ft_twin_run()) is for one thread at a time, while no lane
+ * runs: the caller keeps the lanes out meanwhile (the dataplane runs such
+ * bursts through the model alone, which the twin property makes the same).
  */
 #ifndef FLOWTWIN_TWIN_H
 #define FLOWTWIN_TWIN_H
@@ -169,7 +170,8 @@ int ft_twin_lane_run(struct ft_twin_lane *l, struct ft_worker *w, struct ft_pkt 
 
 /*
  * Reads every installed rule's counter with reset, adds what each lane
- * counted for it (and zeroes that), and credits the sum to the pipeline.
+ * counted for it since the last collect, and credits the sum to the
+ * pipeline. The lanes may run meanwhile (not a sync, not ft_twin_run()).
  */
 int ft_twin_counters_collect(struct ft_twin *t);
 
