@@ -236,7 +236,7 @@ int
 ft_dpdk_restore_run(struct ft_dpdk_restore *r, uint32_t reader, struct ft_worker *w,
                     struct ft_pkt *const *pkts, uint16_t n, struct ft_dpdk_flow_result *res)
 {
-	struct ft_burst_result *br = &res->burst, *sw;
+	struct ft_burst_result *br, *sw;
 	const struct ft_resume *rs[FT_BURST_MAX];
 	struct ft_pkt *in[FT_BURST_MAX];
 	uint16_t src[FT_BURST_MAX], k = 0;
@@ -248,6 +248,7 @@ ft_dpdk_restore_run(struct ft_dpdk_restore *r, uint32_t reader, struct ft_worker
 		return -EINVAL;
 	rd = &r->rd[reader];
 	sw = &rd->sw;
+	br = &res->burst;
 	br->n_tx = br->n_events = 0;
 	res->bad_mark = 0;
 	/* Enter the read side: see the top of the file. */

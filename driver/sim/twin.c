@@ -396,6 +396,8 @@ ft_twin_sync(struct ft_twin *t, struct ft_error *err)
 	for (uint32_t k = 0; k < t->n_lanes; k++) { /* no lane runs: all credited */
 		struct ft_twin_lane *l = t->lanes[k];
 
+		if (l->n_ctr == 0)
+			continue; /* no arrays yet */
 		memset(l->ctr, 0, l->n_ctr * sizeof(*l->ctr));
 		memset(l->seen, 0, l->n_ctr * sizeof(*l->seen));
 	}
