@@ -196,7 +196,7 @@ ft_dpdk_restore_on_compile(void *arg, const struct ft_offload *off, bool compile
 				size = r->ids[k] + 1;
 		t = r->n_ids > 0 ? table_new(size, NULL) : &empty_table;
 		for (uint32_t k = 0; t != NULL && k < r->n_ids; k++)
-			if (now->ctx[r->ids[k]] != NULL) { /* the last table had them all */
+			if (r->ids[k] < now->size && now->ctx[r->ids[k]] != NULL) {
 				t->n += t->ctx[r->ids[k]] == NULL;
 				t->ctx[r->ids[k]] = now->ctx[r->ids[k]];
 			}
@@ -251,8 +251,9 @@ ft_dpdk_restore_run(struct ft_dpdk_restore *r, uint32_t reader, struct ft_worker
 	br = &res->burst;
 	br->n_tx = br->n_events = 0;
 	res->bad_mark = 0;
-	/* Enter the read side: see the top of the file. */
-	atomic_store(&rd->busy, atomic_load_explicit(&r->gen, memory_order_relaxed));
+	/* Enter the read side: see the top of the file. Acquire: a generation
+	 * bumped after a table was published comes with that table. */
+	atomic_store(&rd->busy, atomic_load_explicit(&r->gen, memory_order_acquire));
 	t = atomic_load(&r->now);
 	/* As ft_offload_software(), with the contexts of the table. */
 	for (uint16_t i = 0; i < n; i++) {
