@@ -23,8 +23,10 @@
  * by one while the divergence stays), both traces and the rules the packet
  * hit, then fails.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -947,12 +949,138 @@ test_make_before_break(void **state)
 	}
 }
 
+/* --- Lanes on threads -------------------------------------------------------- */
+
+/*
+ * The dataplane's way: one twin, two lanes each on its thread with its own
+ * model worker, and the counters collected over and over while they run.
+ * The model alone ran the same packets: the entries' and cells' counters
+ * must be equal (the NIC's counts read half-way are credited at the next
+ * collect, none twice, none lost).
+ */
+struct lane_thread {
+	pthread_t th;
+	struct ft_twin_lane *lane;
+	struct ft_worker *w;
+	struct ft_pkt_pool pool;
+	struct ft_pkt_pool_simple *sp;
+	const struct pkt_spec *specs;
+	uint32_t n, first, step;
+	bool failed;
+};
+
+static atomic_uint lanes_done;
+
+static void *
+lane_main(void *arg)
+{
+	struct lane_thread *lt = arg;
+	static _Thread_local struct ft_twin_result res;
+
+	for (uint32_t i = lt->first; i < lt->n && !lt->failed;) {
+		struct ft_pkt *p[16];
+		uint16_t m = 0;
+
+		for (; i < lt->n && m < 16; i += lt->step) {
+			const struct pkt_spec *sp = &lt->specs[i];
+
+			p[m] = lt->pool.alloc(lt->pool.arg, BUF_LEN);
+			if (p[m] == NULL || ft_pkt_init(p[m], p[m]->buf, p[m]->buf_len, FT_PKT_HEADROOM,
+							sp->len, sp->port) != 0) {
+				lt->failed = true;
+				break;
+			}
+			memcpy(ft_pkt_data(p[m]), sp->b, sp->len);
+			m++;
+		}
+		if (!lt->failed && ft_twin_lane_run(lt->lane, lt->w, p, m, &res) < 0)
+			lt->failed = true;
+		for (uint32_t k = 0; !lt->failed && k < res.burst.n_tx; k++)
+			lt->pool.free(lt->pool.arg, res.burst.tx[k].pkt);
+		for (uint16_t k = 0; k < m; k++)
+			if (lt->failed || !res.burst.used[k])
+				lt->pool.free(lt->pool.arg, p[k]);
+	}
+	atomic_fetch_add(&lanes_done, 1);
+	return NULL;
+}
+
+static void
+test_lanes_threads(void **state)
+{
+	enum { N = 6000 };
+	static struct pkt_spec specs[N];
+	static struct ft_burst_result ra;
+	struct lane_thread lt[2];
+	struct ft_error err = {0};
+	uint64_t collects = 0;
+	struct run r;
+	char why[256];
+
+	(void)state;
+	rng_state = 4242;
+	run_init(&r, &(struct nic){.prof = ft_nic_profile_find("sim")});
+	for (uint32_t i = 0; i < 12; i++) {
+		char line[CMD_MAX];
+
+		rand_command(line, sizeof(line));
+		apply(&r, line, false);
+	}
+	sync_twin(&r);
+	assert_true(ft_twin_n_rules(r.twin) > 0);
+	for (uint32_t i = 0; i < N; i++)
+		rand_packet(&specs[i]);
+	/* The model alone. */
+	for (uint32_t i = 0; i < N; i += 16) {
+		struct ft_pkt *pa[16];
+		uint16_t m = (uint16_t)(N - i < 16 ? N - i : 16);
+
+		for (uint16_t k = 0; k < m; k++)
+			pa[k] = pkt_of(&r.a, &specs[i + k]);
+		assert_true(ft_worker_run(r.a.w, pa, m, &ra) >= 0);
+		for (uint32_t k = 0; k < ra.n_tx; k++)
+			r.a.pool.free(r.a.pool.arg, ra.tx[k].pkt);
+		for (uint16_t k = 0; k < m; k++)
+			if (!ra.used[k])
+				r.a.pool.free(r.a.pool.arg, pa[k]);
+	}
+	/* The twin: the even packets on lane 0, the odd ones on lane 1. */
+	atomic_store(&lanes_done, 0);
+	for (uint32_t k = 0; k < 2; k++) {
+		lt[k] = (struct lane_thread){
+			.lane = r.lane[k], .specs = specs, .n = N, .first = k, .step = 2};
+		lt[k].sp = ft_pkt_pool_simple_create(POOL_PKTS, BUF_LEN, &lt[k].pool);
+		assert_non_null(lt[k].sp);
+		lt[k].w = ft_worker_create(r.b.pipe, &lt[k].pool, &err);
+		assert_non_null(lt[k].w);
+		assert_int_equal(pthread_create(&lt[k].th, NULL, lane_main, &lt[k]), 0);
+	}
+	while (atomic_load(&lanes_done) < 2) {
+		ft_twin_counters_collect(r.twin);
+		collects++;
+	}
+	for (uint32_t k = 0; k < 2; k++) {
+		pthread_join(lt[k].th, NULL);
+		assert_false(lt[k].failed);
+		ft_worker_destroy(lt[k].w);
+		assert_int_equal(ft_pkt_pool_simple_avail(lt[k].sp), POOL_PKTS);
+		ft_pkt_pool_simple_destroy(lt[k].sp);
+	}
+	if (ft_twin_counters_diff(r.twin, r.a.pipe, why, sizeof(why)))
+		fail_msg("lanes on threads: %s", why);
+	print_message("sim    2 lanes on threads: %u packets, %u rules, %lu collects meanwhile\n",
+		      N, ft_twin_n_rules(r.twin), (unsigned long)collects);
+	assert_true(collects > 1);
+	run_fini(&r);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_make_before_break),
 		cmocka_unit_test(test_vtep_random),
+		cmocka_unit_test(test_lanes_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
