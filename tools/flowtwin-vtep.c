@@ -1257,7 +1257,7 @@ cmd_dump_flows(struct daemon *d, struct conn *c, struct ft_error *err)
 
 	twin_collect(d);
 	if ((d->sim || d->flow != NULL) && d->sync_ok) {
-		/* The compiled state: this thread alone compiles it, the workers do not read it. */
+		/* The compiled state: only this thread changes it (syncs); reading it is safe. */
 		rc = ft_offload_placement_walk(d->flow != NULL ? ft_dpdk_flow_offload(d->flow)
 		                                               : ft_twin_offload(d->twin),
 		                               place_add, &pv);
