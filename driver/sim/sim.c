@@ -2462,9 +2462,10 @@ rx(const struct ft_sim *sim, struct ft_pkt *pkt, struct ft_sim_result *res, bool
 		} else if (hit->has_count && hit->slot < n_ctr) {
 			struct ft_sim_counter *c = &ctr[hit->slot];
 
-			/* One writer, the caller's thread; their owner may read them meanwhile. */
-			__atomic_store_n(&c->hits, c->hits + 1, __ATOMIC_RELAXED);
+			/* One writer, the caller's thread; their owner may read them meanwhile:
+			 * bytes first, so that whoever sees a hit sees its bytes (sim.h). */
 			__atomic_store_n(&c->bytes, c->bytes + pkt->len, __ATOMIC_RELAXED);
+			__atomic_store_n(&c->hits, c->hits + 1, __ATOMIC_RELEASE);
 		}
 		if (hit->modifies)
 			st.parsed = false;

@@ -13,12 +13,14 @@
  * ft_sim_rx_count()) and the model's scratch result. A lane's run reads the
  * twin and writes only the lane, the packets and the result. The control
  * thread adds every lane's counts to the pipeline (collect) while the lanes
- * run: it reads each counter (the lane's thread is its only writer, with
- * relaxed atomic stores) and credits what it grew by since it last read it
- * ('seen'); a count read half-way (hits, not yet bytes) is credited in
- * full at the next collect. A sync, with no lane running, collects, then
- * zeroes every lane (a removed rule's slot goes to a new rule) and sizes
- * it to the new rules.
+ * run: it reads each counter (the lane's thread is its only writer: bytes,
+ * then hits with release) and credits what it grew by since it last read
+ * it ('seen'), but only when the hits grew. Every hit read comes with at
+ * least its bytes (sim.h); bytes read ahead of their hit (a packet under
+ * way) are credited early, with the hits before it, and the hit later
+ * with none: the offload credits no bytes without packets. A sync, with no
+ * lane running, collects, then zeroes every lane (a removed rule's slot
+ * goes to a new rule) and sizes it to the new rules.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -220,15 +222,17 @@ ft_twin_counters_collect(struct ft_twin *t)
 
 			uint64_t h, b;
 
-			if (slot >= l->n_ctr)
+			/* Nothing new: bytes of a packet whose hit is not out yet wait for it. */
+			if (slot >= l->n_ctr ||
+			    (h = __atomic_load_n(&l->ctr[slot].hits, __ATOMIC_ACQUIRE)) ==
+				    l->seen[slot].hits)
 				continue;
-			h = __atomic_load_n(&l->ctr[slot].hits, __ATOMIC_RELAXED);
 			b = __atomic_load_n(&l->ctr[slot].bytes, __ATOMIC_RELAXED);
 			packets += h - l->seen[slot].hits;
 			bytes += b - l->seen[slot].bytes;
 			l->seen[slot] = (struct ft_sim_counter){.hits = h, .bytes = b};
 		}
-		if (packets != 0)
+		if (packets != 0) /* bytes come with packets only: see the lanes above */
 			ft_offload_rule_credit(t->off, i, packets, bytes);
 	}
 	return 0;

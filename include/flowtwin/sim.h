@@ -164,8 +164,11 @@
  * caller's instead, at each rule's slot (ft_sim_flow_slot()), so that
  * several threads can receive on one sim, each with its own counters, which
  * their owner then adds up (ft_sim_flow_query_count() does not see them).
- * Those are written with relaxed atomic stores, so that another thread may
- * read them (relaxed atomic loads) while the receiving thread runs. A rule
+ * Those are written with atomic stores, so that another thread may read
+ * them while the receiving thread runs: 'bytes' first, then 'hits' with
+ * release, so that a reader that loads 'hits' with acquire, then 'bytes',
+ * reads at least the bytes of the hits it read (perhaps some of a packet
+ * whose hit it does not see yet). A rule
  * keeps its slot while it is installed; a removed rule's slot is given to
  * a later rule: add up and zero a slot before its rule goes.
  *
