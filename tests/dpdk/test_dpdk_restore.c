@@ -134,8 +134,8 @@ static atomic_bool stop, compiling;
 
 /* Packet 'mark' (a fixed frame from the uplink) through reader 'id'. */
 static int
-run_one(struct ft_dpdk_restore *r, uint32_t id, struct ft_worker *w,
-        const struct ft_pkt_pool *pool, uint32_t mark, struct outcome *o)
+run_one(struct ft_dpdk_restore *r, uint32_t id, struct ft_worker *w, const struct ft_pkt_pool *pool,
+        uint32_t mark, struct outcome *o)
 {
 	static _Thread_local struct ft_dpdk_flow_result res;
 	static _Thread_local uint8_t buf[2048];
@@ -186,12 +186,13 @@ reader_main(void *arg)
 			rd->bursts++;
 			rd->during += during && atomic_load(&compiling);
 			if (memcmp(&o, &rd->want[i], sizeof(o)) != 0) {
-				snprintf(rd->why, sizeof(rd->why),
-				         "mark %u: path %d port %u drop %u bad %d, not path %d port "
-				         "%u drop %u bad %d",
-				         rd->marks[i], o.path, o.port, o.drop, o.bad_mark,
-				         rd->want[i].path, rd->want[i].port, rd->want[i].drop,
-				         rd->want[i].bad_mark);
+				snprintf(
+				        rd->why, sizeof(rd->why),
+				        "mark %u: path %d port %u drop %u bad %d, not path %d port "
+				        "%u drop %u bad %d",
+				        rd->marks[i], o.path, o.port, o.drop, o.bad_mark,
+				        rd->want[i].path, rd->want[i].port, rd->want[i].drop,
+				        rd->want[i].bad_mark);
 				return NULL;
 			}
 		}
