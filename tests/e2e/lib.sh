@@ -270,8 +270,8 @@ vtep_stop() {
 # (options as kvxlan's), else flowtwin-vtep with `vtep set local-ip 10.0.0.1
 # [learning off unless 'learning'] [proxy on] [l2miss on] [l3miss on]
 # [ageing S]`. workers=N: N packet workers (--lcores-workers N), each on
-# its own lcore (lcores 1..N on the CPUs there are, round robin, the main
-# lcore on CPU 0) and polling its own rx queue of each port: net_af_packet
+# its own lcore (lcore i on CPU i modulo the CPUs there are: on 2 CPUs
+# worker 1 has CPU 1, worker 2 shares CPU 0 with the main lcore) and polling its own rx queue of each port: net_af_packet
 # with qpairs=N, whose PACKET_FANOUT group spreads flows over the queues by
 # the kernel's flow hash.
 ft_start() { # [options...]
@@ -288,7 +288,7 @@ ft_start() { # [options...]
 			n=${o#workers=}
 			eal=(--lcores "0@0")
 			for ((i = 1; i <= n; i++)); do
-				eal[1]+=",$i@$(((i - 1) % $(nproc)))"
+				eal[1]+=",$i@$((i % $(nproc)))"
 			done
 			qp=",qpairs=$n"
 			wk=(--lcores-workers "$n")
