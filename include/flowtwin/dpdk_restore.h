@@ -32,9 +32,13 @@
  * lock and never wait; the control thread waits for at most one burst of
  * each worker.
  *
- * A MARK the table does not have (a compile failed and its rules went, or a
- * packet marked by rules two compiles ago) runs from the start, as the
- * compiled state itself would run a MARK it does not know.
+ * A MARK the table does not have (a compile failed and its rules went) runs
+ * from the start, as the compiled state itself would run a MARK it does not
+ * know. What is not covered, here as in the compiled state: a new compile
+ * may give an id that the compile before last used and the last one did
+ * not to a new context, so a packet marked by rules two compiles old (one
+ * that waited in an rx ring through a whole sync) would resume at that new
+ * context.
  *
  * Threads: ft_dpdk_restore_run() on reader i from one thread per reader,
  * any number of readers at once; everything else from the control thread
