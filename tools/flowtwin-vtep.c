@@ -32,19 +32,26 @@
  * without blocking, as it always did.
  *
  * Offload. '--offload none': the model runs every packet. '--offload sim':
- * every packet goes through a 'struct ft_twin' (driver/sim): the software
- * NIC executes the rules compiled from the current entries, and the model
- * resumes what the NIC hands to software. The sim is single-threaded, so
- * each worker has its own twin (the same rules, compiled once per twin).
- * The twins are recompiled (ft_twin_sync()) after every command that may
- * change state and after every learn or age, with the NIC's counters
- * collected first; the main lcore does that to each twin under the twin's
- * spinlock, which its worker takes around each burst with a try-lock: a
- * burst that finds the twin busy, or wanted by the main lcore, is run by
- * the model alone (from the start, counted as software, unmarked), which
- * the twin property makes the same. The main lcore waits one burst at most.
- * '--offload rte_flow': the NIC itself (dpdk_flow.h), with one worker; the
- * same lock keeps a sync from replacing the restore contexts under a burst.
+ * every packet goes through one 'struct ft_twin' (driver/sim) shared by the
+ * workers, each on its own lane (twin.h): the software NIC executes the
+ * rules compiled from the current entries, and the model resumes what the
+ * NIC hands to software; each lane counts the NIC's hits of its packets.
+ * The twin is recompiled (ft_twin_sync(), once for every worker) after
+ * every command that may change state and after every learn or age, with
+ * the NIC's counters of every lane collected first (the main lcore also
+ * collects them every 100 ms, and before reading counters, while the
+ * workers run); the main lcore syncs with every lane out: each worker takes its lane's spinlock around
+ * each burst with a try-lock, and a burst that finds it taken, or wanted
+ * by the main lcore, is run by the model alone (from the start, counted as
+ * software, unmarked), which the twin property makes the same. The main
+ * lcore waits one burst of each worker at most.
+ * '--offload rte_flow': the NIC itself (dpdk_flow.h): its rules serve every
+ * worker (each gets its rx queue's packets, marked); the main lcore alone
+ * syncs them and reads their counters. A worker never waits and never runs
+ * a marked packet from the start (the NIC may have decapped it): it reads
+ * the restore contexts from a table the syncs publish around each compile,
+ * with a grace period before the contexts a compile frees
+ * (dpdk_restore.h).
  *
  * The underlay. vtep.p4 answers ARP requests for the VTEP's IP itself.
  * For remote VTEPs without a next hop (the nexthop table; packets to them
@@ -89,6 +96,7 @@
 #include <flowtwin/ctl.h>
 #include <flowtwin/dpdk.h>
 #include <flowtwin/dpdk_flow.h>
+#include <flowtwin/dpdk_restore.h>
 #include <flowtwin/offload.h>
 #include <flowtwin/p4.h>
 #include <flowtwin/pipeline.h>
@@ -201,7 +209,7 @@ struct lworker {
 	uint32_t id; /* its rx and tx queue */
 	unsigned int lcore;
 	struct ft_dpdk_worker *dw;
-	struct ft_twin *twin;
+	struct ft_twin_lane *lane; /* --offload sim: its lane of the daemon's twin */
 	rte_spinlock_t twin_lock;
 	uint32_t twin_wanted; /* the main lcore waits for the lock: leave the twin alone */
 	uint16_t poll_port[MAX_PORTS], poll_queue[MAX_PORTS];
@@ -222,6 +230,8 @@ struct lworker {
 
 struct daemon {
 	struct ft_dpdk_flow *flow; /* --offload rte_flow: the NIC's rules */
+	struct ft_dpdk_restore *restore; /* ... and their restore contexts, for the workers */
+	struct ft_twin *twin;      /* --offload sim: the software NIC's, one for every worker */
 	struct opts o;
 	struct ft_pipeline *pipe;
 	const struct ft_program *prog;
@@ -606,70 +616,64 @@ broadcast_line(void *arg, const char *line)
 /* --- The twin ---------------------------------------------------------------------- */
 
 /*
- * The main lcore takes a worker's twin: it says so first, so that the
- * worker (which takes it with a try-lock around each burst) leaves it
- * alone, and yields the CPU while it waits, which it may share with the
- * worker. It waits for one burst at most.
+ * The main lcore takes the twin from every worker: it says so to all
+ * first, so that each worker (which takes its lane with a try-lock around
+ * each burst) leaves it alone, then takes every worker's lock, yielding
+ * the CPU while it waits, which it may share with a worker. It waits for
+ * one burst of each at most; meanwhile the workers run the model alone.
  */
 static void
-twin_lock(struct lworker *wk)
+twin_lock(struct daemon *d)
 {
-	__atomic_store_n(&wk->twin_wanted, 1, __ATOMIC_RELAXED);
-	while (!rte_spinlock_trylock(&wk->twin_lock))
-		sched_yield();
+	for (uint32_t i = 0; i < d->n_wk; i++)
+		__atomic_store_n(&d->wk[i]->twin_wanted, 1, __ATOMIC_RELAXED);
+	for (uint32_t i = 0; i < d->n_wk; i++)
+		while (!rte_spinlock_trylock(&d->wk[i]->twin_lock))
+			sched_yield();
 }
 
 static void
-twin_unlock(struct lworker *wk)
+twin_unlock(struct daemon *d)
 {
-	rte_spinlock_unlock(&wk->twin_lock);
-	__atomic_store_n(&wk->twin_wanted, 0, __ATOMIC_RELAXED);
+	for (uint32_t i = 0; i < d->n_wk; i++) {
+		rte_spinlock_unlock(&d->wk[i]->twin_lock);
+		__atomic_store_n(&d->wk[i]->twin_wanted, 0, __ATOMIC_RELAXED);
+	}
 }
 
-/* Every worker's twin's counters, each under its lock. */
+/*
+ * The NIC's counters, into the pipeline, while the workers go on: the
+ * twin's with what every lane counted since the last time, or the NIC's
+ * own; only this thread reads them.
+ */
 static void
 twin_collect(struct daemon *d)
 {
-	for (uint32_t i = 0; d->sim && i < d->n_wk; i++) {
-		struct lworker *wk = d->wk[i];
-
-		twin_lock(wk);
-		ft_twin_counters_collect(wk->twin);
-		twin_unlock(wk);
-	}
-	if (d->flow != NULL) { /* one worker (setup) */
-		twin_lock(d->wk[0]);
+	if (d->twin != NULL)
+		ft_twin_counters_collect(d->twin);
+	if (d->flow != NULL)
 		ft_dpdk_flow_counters_collect(d->flow);
-		twin_unlock(d->wk[0]);
-	}
 }
 
-/* Recompiles every worker's twin, each under its lock; the first failure is kept. */
+/*
+ * Compiles the entries once and changes the rules to them: the twin's with
+ * its lanes out, or the NIC's while the workers go on (they read the
+ * restore contexts as ft_dpdk_restore publishes them).
+ */
 static void
 twin_sync(struct daemon *d)
 {
-	if (!d->sim && d->flow == NULL)
+	if (d->twin == NULL && d->flow == NULL)
 		return;
 	ft_error_clear(&d->sync_err);
 	d->sync_ok = true;
-	if (d->flow != NULL) {
-		twin_lock(d->wk[0]);
-		if (ft_dpdk_flow_sync(d->flow, &d->sync_err) < 0)
+	if (d->flow != NULL && ft_dpdk_flow_sync(d->flow, &d->sync_err) < 0)
+		d->sync_ok = false;
+	if (d->twin != NULL) {
+		twin_lock(d);
+		if (ft_twin_sync(d->twin, &d->sync_err) < 0)
 			d->sync_ok = false;
-		twin_unlock(d->wk[0]);
-	}
-	for (uint32_t i = 0; d->sim && i < d->n_wk; i++) {
-		struct lworker *wk = d->wk[i];
-		struct ft_error err = {0};
-		int rc;
-
-		twin_lock(wk);
-		rc = ft_twin_sync(wk->twin, &err);
-		twin_unlock(wk);
-		if (rc < 0 && d->sync_ok) {
-			d->sync_ok = false;
-			d->sync_err = err;
-		}
+		twin_unlock(d);
 	}
 	if (!d->sync_ok) {
 		char buf[512];
@@ -756,9 +760,11 @@ arp_snoop(struct lworker *wk, const struct ft_pkt *p)
 }
 
 /*
- * The worker's run function: the model, or the worker's twin; and the
- * uplink's ARP replies. The twin is taken with a try-lock: when the main
- * lcore is syncing it, the model runs the burst alone.
+ * The worker's run function: the model; or the twin, on the worker's lane;
+ * or the model resuming what the NIC marked; and the uplink's ARP replies.
+ * The lane is taken with a try-lock: when the main lcore is syncing the
+ * twin, the model runs the burst alone. The NIC's packets never wait: the
+ * restore contexts they need stay readable while the main lcore syncs.
  */
 static int
 run_burst(void *arg, struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n,
@@ -774,25 +780,23 @@ run_burst(void *arg, struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n
 			arp_snoop(wk, pkts[i]);
 		multiseg |= pkts[i]->nb_segs != 1;
 	}
-	if ((!d->sim && d->flow == NULL) || multiseg ||
-	    __atomic_load_n(&wk->twin_wanted, __ATOMIC_RELAXED) ||
-	    !rte_spinlock_trylock(&wk->twin_lock)) {
+	if (d->flow != NULL) {
+		/* The NIC ran its rules already: MARKs say where the model resumes. */
+		rc = ft_dpdk_restore_run(d->restore, wk->id, w, pkts, n, wk->fres);
+		for (uint16_t i = 0; rc >= 0 && i < n; i++)
+			wk->tres->pkt[i].path = wk->fres->path[i];
+		*res = &wk->fres->burst;
+	} else if (d->twin == NULL || multiseg ||
+	           __atomic_load_n(&wk->twin_wanted, __ATOMIC_RELAXED) ||
+	           !rte_spinlock_trylock(&wk->twin_lock)) {
 		/* The twin takes single-segment packets only: the model refuses the others. */
-		for (uint16_t i = 0; (d->sim || d->flow != NULL) && i < n; i++)
+		for (uint16_t i = 0; d->twin != NULL && i < n; i++)
 			if (pkts[i]->in_port < MAX_PORTS)
 				count(&wk->pc[pkts[i]->in_port].software, 1);
 		*res = wk->res;
 		return ft_worker_run(w, pkts, n, wk->res);
-	}
-	if (d->flow != NULL) {
-		/* The NIC ran its rules already: MARKs say where the model resumes. */
-		rc = ft_dpdk_flow_run(d->flow, w, pkts, n, wk->fres);
-		rte_spinlock_unlock(&wk->twin_lock);
-		for (uint16_t i = 0; rc >= 0 && i < n; i++)
-			wk->tres->pkt[i].path = wk->fres->path[i];
-		*res = &wk->fres->burst;
 	} else {
-		rc = ft_twin_run(wk->twin, w, pkts, n, wk->tres);
+		rc = ft_twin_lane_run(wk->lane, w, pkts, n, wk->tres);
 		rte_spinlock_unlock(&wk->twin_lock);
 		*res = &wk->tres->burst;
 	}
@@ -1253,14 +1257,10 @@ cmd_dump_flows(struct daemon *d, struct conn *c, struct ft_error *err)
 
 	twin_collect(d);
 	if ((d->sim || d->flow != NULL) && d->sync_ok) {
-		/* Every twin has the same rules: worker 0's say where each entry is. */
-		struct lworker *wk = d->wk[0];
-
-		twin_lock(wk);
+		/* The compiled state: only this thread changes it (syncs); reading it is safe. */
 		rc = ft_offload_placement_walk(d->flow != NULL ? ft_dpdk_flow_offload(d->flow)
-		                                               : ft_twin_offload(wk->twin),
+		                                               : ft_twin_offload(d->twin),
 		                               place_add, &pv);
-		twin_unlock(wk);
 		if (rc < 0) {
 			free(pv.v);
 			return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, NULL,
@@ -1374,7 +1374,7 @@ cmd_stats(struct daemon *d, struct conn *c)
 		            d->sync_ok ? "in sync" : "sync failed: ",
 		            d->sync_ok ? "" : d->sync_err.message);
 	else if (d->sim)
-		conn_printf(c, "offload sim: %u rules, %s%s", ft_twin_n_rules(d->wk[0]->twin),
+		conn_printf(c, "offload sim: %u rules, %s%s", ft_twin_n_rules(d->twin),
 		            d->sync_ok ? "in sync" : "sync failed: ",
 		            d->sync_ok ? "" : d->sync_err.message);
 	else
@@ -1387,6 +1387,28 @@ cmd_stats(struct daemon *d, struct conn *c)
 	            d->arp_learned);
 	conn_printf(c, "workers: %u%s, events lost %" PRIu64, d->n_wk,
 	            d->threaded ? "" : " (on the main lcore)", lost);
+	/* Each worker's share: how RSS (or the device) spread the packets. */
+	for (uint32_t i = 0; i < d->n_wk; i++) {
+		const struct lworker *wk = d->wk[i];
+		uint64_t rx = 0, tx = 0, nic = 0, resumed = 0, software = 0;
+
+		for (uint32_t k = 0; k < d->n_ports; k++) {
+			uint16_t port = d->ports[k];
+			struct ft_dpdk_port_stats w;
+
+			ft_dpdk_worker_stats(wk->dw, port, &w);
+			rx += w.rx;
+			tx += w.tx;
+			nic += count_read(&wk->pc[port].nic);
+			resumed += count_read(&wk->pc[port].resumed);
+			software += count_read(&wk->pc[port].software);
+		}
+		conn_printf(c, "worker %u lcore %u: rx %" PRIu64 " tx %" PRIu64, i, wk->lcore, rx,
+		            tx);
+		if (d->sim || d->flow != NULL)
+			conn_printf(c, "worker %u offload: nic %" PRIu64 " software %" PRIu64, i,
+			            nic, resumed + software);
+	}
 	return 0;
 }
 
@@ -1785,14 +1807,14 @@ flow_start(struct daemon *d)
 {
 	uint16_t ports[MAX_PORTS];
 	struct ft_dpdk_flow_params fp = {.ports = ports, .n_ports = d->n_ports,
-	                                 .api = FT_DPDK_FLOW_API_AUTO};
+	                                 .api = FT_DPDK_FLOW_API_AUTO,
+	                                 .on_compile = ft_dpdk_restore_on_compile};
 	struct ft_error err = {0};
 
-	if (d->n_wk > 1) {
-		fprintf(stderr, PROG ": --offload rte_flow with %u workers: not supported yet "
-		                     "(one worker)\n", d->n_wk);
-		return 2;
-	}
+	/* The workers read the restore contexts as the syncs publish them. */
+	if ((d->restore = ft_dpdk_restore_create(d->n_wk, &err)) == NULL)
+		return fail_err("--offload rte_flow", &err);
+	fp.compile_arg = d->restore;
 	for (uint32_t i = 0; i < d->n_ports; i++)
 		ports[i] = (uint16_t)d->ports[i];
 	d->flow = ft_dpdk_flow_create(d->pipe, &fp, &err);
@@ -1808,13 +1830,11 @@ flow_start(struct daemon *d)
 	return 0;
 }
 
-/* A worker's state, its twin with --offload sim; the ft_dpdk worker comes later. */
+/* A worker's state, its lane of the twin with --offload sim; the ft_dpdk worker comes later. */
 static int
 worker_create(struct daemon *d, uint32_t id)
 {
-	struct ft_twin_params tp = {0};
 	struct ft_error err = {0};
-	uint32_t tports[MAX_PORTS];
 	struct lworker *wk;
 
 	wk = aligned_alloc(RTE_CACHE_LINE_SIZE, RTE_ALIGN_CEIL(sizeof(*wk), RTE_CACHE_LINE_SIZE));
@@ -1824,6 +1844,7 @@ worker_create(struct daemon *d, uint32_t id)
 	d->wk[id] = wk;
 	wk->d = d;
 	wk->id = id;
+	wk->lcore = d->threaded ? d->lcore_of[id] : rte_get_main_lcore();
 	rte_spinlock_init(&wk->twin_lock);
 	wk->res = calloc(1, sizeof(*wk->res));
 	wk->tres = calloc(1, sizeof(*wk->tres));
@@ -1836,16 +1857,8 @@ worker_create(struct daemon *d, uint32_t id)
 		if (wk->act_drop[d->ports[i]] == NULL)
 			return fail_err("out of memory", &err);
 	}
-	if (d->sim) {
-		for (uint32_t i = 0; i < d->n_ports; i++)
-			tports[i] = d->ports[i];
-		tp.profile = ft_nic_profile_find("sim");
-		tp.ports = tports;
-		tp.n_ports = d->n_ports;
-		wk->twin = ft_twin_create(d->pipe, &tp, &err);
-		if (wk->twin == NULL)
-			return fail_err("--offload sim", &err);
-	}
+	if (d->twin != NULL && (wk->lane = ft_twin_lane_create(d->twin, &err)) == NULL)
+		return fail_err("--offload sim", &err);
 	return 0;
 }
 
@@ -1854,7 +1867,6 @@ worker_destroy(struct lworker *wk)
 {
 	if (wk == NULL)
 		return;
-	ft_twin_destroy(wk->twin);
 	ft_dpdk_worker_destroy(wk->dw);
 	for (uint32_t p = 0; p < MAX_PORTS; p++)
 		free(wk->act_drop[p]);
@@ -1945,6 +1957,18 @@ start(struct daemon *d)
 	if (d->trace_w == NULL)
 		return fail_err("trace worker", &err);
 	d->sim = d->o.offload == OFFLOAD_SIM;
+	if (d->sim) {
+		/* One compile and one rule set for every worker: each has its lane. */
+		uint32_t tports[MAX_PORTS];
+		struct ft_twin_params tp = {.profile = ft_nic_profile_find("sim"),
+		                            .ports = tports,
+		                            .n_ports = d->n_ports};
+
+		for (uint32_t i = 0; i < d->n_ports; i++)
+			tports[i] = d->ports[i];
+		if ((d->twin = ft_twin_create(d->pipe, &tp, &err)) == NULL)
+			return fail_err("--offload sim", &err);
+	}
 	for (uint32_t i = 0; i < d->n_wk; i++)
 		if ((rc = worker_create(d, i)) != 0)
 			return rc;
@@ -1987,12 +2011,13 @@ stop(struct daemon *d)
 	/* The rules first (the NIC's, the sims'), then the ports. */
 	ft_dpdk_flow_destroy(d->flow);
 	d->flow = NULL;
-	for (uint32_t i = 0; i < d->n_wk; i++) {
-		if (d->wk[i] == NULL)
-			continue;
-		ft_twin_destroy(d->wk[i]->twin);
-		d->wk[i]->twin = NULL;
-	}
+	ft_dpdk_restore_destroy(d->restore);
+	d->restore = NULL;
+	ft_twin_destroy(d->twin); /* the lanes with it */
+	d->twin = NULL;
+	for (uint32_t i = 0; i < d->n_wk; i++)
+		if (d->wk[i] != NULL)
+			d->wk[i]->lane = NULL;
 	for (uint32_t i = 0; i < d->n_ports; i++)
 		if (d->port_open[d->ports[i]])
 			ft_dpdk_port_close(d->ports[i], NULL);
@@ -2220,7 +2245,8 @@ main(int argc, char **argv)
 	if (rc == 0 && !stop_flag) {
 		fprintf(stderr,
 		        PROG ": running: %u ports, offload %s, %u worker%s%s, control socket %s\n",
-		        d.n_ports, d.o.offload == OFFLOAD_SIM ? "sim" : "none", d.n_wk,
+		        d.n_ports,
+		        d.o.offload == OFFLOAD_SIM ? "sim" : d.flow != NULL ? "rte_flow" : "none", d.n_wk,
 		        d.n_wk > 1 ? "s" : "", d.threaded ? "" : " on the main lcore",
 		        d.o.ctl_path);
 		run_loop(&d);

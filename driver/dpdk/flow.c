@@ -475,6 +475,8 @@ ft_dpdk_flow_create(struct ft_pipeline *pipe, const struct ft_dpdk_flow_params *
 	}
 	f->pipe = pipe;
 	f->ops = ops_now;
+	f->on_compile = params->on_compile;
+	f->compile_arg = params->compile_arg;
 	f->n_ports = params->n_ports;
 	for (uint32_t p = 0; p < RTE_MAX_ETHPORTS; p++)
 		f->proxy[p] = (uint16_t)p;
@@ -732,10 +734,14 @@ ft_dpdk_flow_sync(struct ft_dpdk_flow *f, struct ft_error *err)
 		int64_t bad;
 		int code = 0;
 
+		if (f->on_compile != NULL)
+			f->on_compile(f->compile_arg, f->off, false);
 		if ((rc = ft_offload_compile(f->off, err)) != 0) {
 			uninstall(f, true);
 			break;
 		}
+		if (f->on_compile != NULL)
+			f->on_compile(f->compile_arg, f->off, true);
 		if ((bad = apply(f, b, &code, &fe, &port)) < 0)
 			break;
 		/*

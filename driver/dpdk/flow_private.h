@@ -108,6 +108,8 @@ struct ft_dpdk_flow {
 	struct ft_twin_sync_stats last;
 	struct ft_dpdk_flow_result res; /* ft_dpdk_flow_run_fn()'s */
 	struct ft_burst_result sw;      /* the model's part of a burst */
+	ft_dpdk_flow_compile_fn on_compile;
+	void *compile_arg;
 };
 
 /*

@@ -835,10 +835,14 @@ dpdk_tmpl_sync(struct ft_dpdk_flow *f, struct ft_error *err)
 		bool from_empty, full;
 		int64_t bad;
 
+		if (f->on_compile != NULL)
+			f->on_compile(f->compile_arg, f->off, false);
 		if ((rc = ft_offload_compile(f->off, err)) != 0) {
 			uninstall(f);
 			break;
 		}
+		if (f->on_compile != NULL)
+			f->on_compile(f->compile_arg, f->off, true);
 		if ((rc = ft_template_plan_create(f->off, NULL, &plan, &perr)) != 0) {
 			/* A rule the template API cannot express: its entry stays in software. */
 			uninstall(f);

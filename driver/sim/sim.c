@@ -206,6 +206,7 @@ struct ft_sim_flow {
 	struct act *acts;
 	struct encap *encap;
 	uint64_t hits, bytes;
+	uint32_t slot; /* its counter in callers' arrays (ft_sim_rx_count()) */
 
 	/* Index (struct tuple): the shape of the match and its values. */
 	struct tuple *tup;
@@ -270,6 +271,9 @@ struct ft_sim {
 	struct ft_sim_flow *flows; /* list of every rule */
 	struct group **groups;     /* by (key, group) */
 	uint32_t n_groups, cap_groups;
+	/* Counter slots: n_slots taken at most; the freed ones, room for every slot. */
+	uint32_t n_slots;
+	uint32_t *free_slots, n_free, cap_free;
 };
 
 /* --- Helpers -------------------------------------------------------------- */
@@ -1993,6 +1997,17 @@ ft_sim_flow_create(struct ft_sim *sim, uint16_t port_id, const struct rte_flow_a
 			g->cap = cap;
 		}
 	}
+	if (g != NULL && sim->n_free == 0 && sim->n_slots == sim->cap_free) {
+		uint32_t cap = sim->cap_free ? sim->cap_free * 2 : 64;
+		uint32_t *a = realloc(sim->free_slots, cap * sizeof(*a));
+
+		if (a == NULL) {
+			g = NULL;
+		} else {
+			sim->free_slots = a;
+			sim->cap_free = cap;
+		}
+	}
 	if (g == NULL || index_add(g, f) < 0) {
 		flow_free(f);
 		flow_err(error, ENOMEM, RTE_FLOW_ERROR_TYPE_UNSPECIFIED, NULL, "out of memory");
@@ -2004,6 +2019,7 @@ ft_sim_flow_create(struct ft_sim *sim, uint16_t port_id, const struct rte_flow_a
 	g->n++;
 	f->grp = g;
 	f->seq = sim->seq++;
+	f->slot = sim->n_free > 0 ? sim->free_slots[--sim->n_free] : sim->n_slots++;
 	f->next = sim->flows;
 	if (sim->flows != NULL)
 		sim->flows->prev = f;
@@ -2032,6 +2048,7 @@ flow_remove(struct ft_sim *sim, struct ft_sim_flow *f)
 	if (f->next != NULL)
 		f->next->prev = f->prev;
 	sim->n_rules--;
+	sim->free_slots[sim->n_free++] = f->slot; /* room was made when it was taken */
 	flow_free(f);
 }
 
@@ -2083,6 +2100,18 @@ uint32_t
 ft_sim_flow_count(const struct ft_sim *sim)
 {
 	return sim != NULL ? sim->n_rules : 0;
+}
+
+uint32_t
+ft_sim_flow_slot(const struct ft_sim_flow *flow)
+{
+	return flow->slot;
+}
+
+uint32_t
+ft_sim_slots(const struct ft_sim *sim)
+{
+	return sim != NULL ? sim->n_slots : 0;
 }
 
 /* --- The sim -------------------------------------------------------------- */
@@ -2168,6 +2197,7 @@ ft_sim_destroy(struct ft_sim *sim)
 		free(sim->groups[i]);
 	}
 	free(sim->groups);
+	free(sim->free_slots);
 	free(sim);
 }
 
@@ -2381,8 +2411,10 @@ run_actions(const struct ft_sim *sim, const struct ft_sim_flow *f, struct ft_pkt
 	return jump;
 }
 
-int
-ft_sim_rx(struct ft_sim *sim, struct ft_pkt *pkt, struct ft_sim_result *res)
+/* ft_sim_rx(), counting in the rules ('lane' false) or in ctr[slot]. */
+static int
+rx(const struct ft_sim *sim, struct ft_pkt *pkt, struct ft_sim_result *res, bool lane,
+   struct ft_sim_counter *ctr, uint32_t n_ctr)
 {
 	struct rx_state st;
 	uint32_t group = 0, key;
@@ -2424,9 +2456,16 @@ ft_sim_rx(struct ft_sim *sim, struct ft_pkt *pkt, struct ft_sim_result *res)
 			res->undefined = true;
 		if (res->n_hits < FT_SIM_HITS_MAX)
 			res->hits[res->n_hits++] = (struct ft_sim_flow *)hit;
-		if (hit->has_count) {
+		if (hit->has_count && !lane) {
 			((struct ft_sim_flow *)hit)->hits++;
 			((struct ft_sim_flow *)hit)->bytes += pkt->len;
+		} else if (hit->has_count && hit->slot < n_ctr) {
+			struct ft_sim_counter *c = &ctr[hit->slot];
+
+			/* One writer, the caller's thread; their owner may read them meanwhile:
+			 * bytes first, so that whoever sees a hit sees its bytes (sim.h). */
+			__atomic_store_n(&c->bytes, c->bytes + pkt->len, __ATOMIC_RELAXED);
+			__atomic_store_n(&c->hits, c->hits + 1, __ATOMIC_RELEASE);
 		}
 		if (hit->modifies)
 			st.parsed = false;
@@ -2436,6 +2475,21 @@ ft_sim_rx(struct ft_sim *sim, struct ft_pkt *pkt, struct ft_sim_result *res)
 	}
 	finish(pkt, res, &st);
 	return 0;
+}
+
+int
+ft_sim_rx(struct ft_sim *sim, struct ft_pkt *pkt, struct ft_sim_result *res)
+{
+	return rx(sim, pkt, res, false, NULL, 0);
+}
+
+int
+ft_sim_rx_count(const struct ft_sim *sim, struct ft_pkt *pkt, struct ft_sim_result *res,
+                struct ft_sim_counter *ctr, uint32_t n_ctr)
+{
+	if (ctr == NULL && n_ctr > 0)
+		return -EINVAL;
+	return rx(sim, pkt, res, true, ctr, n_ctr);
 }
 
 /* --- Checks --------------------------------------------------------------- */

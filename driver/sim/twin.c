@@ -7,6 +7,20 @@
  * sorted by flow pointer in a second one, so that a packet's hits (the
  * sim's flow pointers) map back to compiled rules: their drop reasons and,
  * for verify, the rules to show.
+ *
+ * Lanes (several threads on one twin): a lane is a thread's own part, the
+ * NIC's counters of the packets it ran (by the sim's rule slots,
+ * ft_sim_rx_count()) and the model's scratch result. A lane's run reads the
+ * twin and writes only the lane, the packets and the result. The control
+ * thread adds every lane's counts to the pipeline (collect) while the lanes
+ * run: it reads each counter (the lane's thread is its only writer: bytes,
+ * then hits with release) and credits what it grew by since it last read
+ * it ('seen'), but only when the hits grew. Every hit read comes with at
+ * least its bytes (sim.h); bytes read ahead of their hit (a packet under
+ * way) are credited early, with the hits before it, and the hit later
+ * with none: the offload credits no bytes without packets. A sync, with no
+ * lane running, collects, then zeroes every lane (a removed rule's slot
+ * goes to a new rule) and sizes it to the new rules.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -32,6 +46,14 @@ struct inst {
 	uint16_t drop, drop_action;
 };
 
+struct ft_twin_lane {
+	struct ft_twin *twin;
+	struct ft_sim_counter *ctr;  /* by sim rule slot: the lane's thread writes them */
+	struct ft_sim_counter *seen; /* ctr as the last collect read it */
+	uint32_t n_ctr;
+	struct ft_burst_result sw; /* the model's part of a burst */
+};
+
 struct ft_twin {
 	struct ft_pipeline *pipe;
 	struct ft_offload *off;
@@ -45,7 +67,9 @@ struct ft_twin {
 	struct ft_twin_sync_stats last; /* of the last sync */
 	struct inst *const *pending;	/* during a sync: the rules installed so far */
 	uint32_t n_pending;
-	struct ft_burst_result sw;	/* the model's part of a burst */
+	struct ft_burst_result sw;	/* the model's part of a burst (ft_twin_run()) */
+	struct ft_twin_lane **lanes;
+	uint32_t n_lanes;
 };
 
 struct ft_twin *
@@ -84,11 +108,77 @@ ft_twin_destroy(struct ft_twin *t)
 {
 	if (t == NULL)
 		return;
+	while (t->n_lanes > 0)
+		ft_twin_lane_destroy(t->lanes[t->n_lanes - 1]);
+	free(t->lanes);
 	ft_sim_destroy(t->sim);
 	ft_offload_destroy(t->off);
 	free(t->flows);
 	free(t->byflow);
 	free(t);
+}
+
+/* Sizes the lane's counters to the sim's slots; the new ones are zero. */
+static int
+lane_fit(struct ft_twin_lane *l)
+{
+	uint32_t n = ft_sim_slots(l->twin->sim);
+	struct ft_sim_counter *c, *s;
+
+	if (n <= l->n_ctr)
+		return 0;
+	if ((c = realloc(l->ctr, n * sizeof(*c))) != NULL)
+		l->ctr = c;
+	if ((s = realloc(l->seen, n * sizeof(*s))) != NULL)
+		l->seen = s;
+	if (c == NULL || s == NULL)
+		return -ENOMEM;
+	memset(&c[l->n_ctr], 0, (n - l->n_ctr) * sizeof(*c));
+	memset(&s[l->n_ctr], 0, (n - l->n_ctr) * sizeof(*s));
+	l->n_ctr = n;
+	return 0;
+}
+
+struct ft_twin_lane *
+ft_twin_lane_create(struct ft_twin *t, struct ft_error *err)
+{
+	struct ft_twin_lane *l = calloc(1, sizeof(*l));
+	struct ft_twin_lane **v = realloc(t->lanes, (t->n_lanes + 1) * sizeof(*v));
+
+	if (v != NULL)
+		t->lanes = v;
+	if (l == NULL || v == NULL) {
+		free(l);
+		ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, "twin", "out of memory");
+		return NULL;
+	}
+	l->twin = t;
+	if (lane_fit(l) != 0) {
+		free(l);
+		ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, "twin", "out of memory");
+		return NULL;
+	}
+	t->lanes[t->n_lanes++] = l;
+	return l;
+}
+
+void
+ft_twin_lane_destroy(struct ft_twin_lane *l)
+{
+	struct ft_twin *t;
+
+	if (l == NULL)
+		return;
+	t = l->twin;
+	ft_twin_counters_collect(t); /* its counts are the pipeline's */
+	for (uint32_t i = 0; i < t->n_lanes; i++)
+		if (t->lanes[i] == l) {
+			t->lanes[i] = t->lanes[--t->n_lanes];
+			break;
+		}
+	free(l->ctr);
+	free(l->seen);
+	free(l);
 }
 
 struct ft_offload *
@@ -121,10 +211,28 @@ int
 ft_twin_counters_collect(struct ft_twin *t)
 {
 	for (uint32_t i = 0; i < t->n_flows; i++) {
+		uint32_t slot = ft_sim_flow_slot(t->flows[i].flow);
 		uint64_t packets, bytes;
 
-		if (ft_sim_flow_query_count(t->sim, t->flows[i].flow, true, &packets, &bytes, NULL) ==
+		if (ft_sim_flow_query_count(t->sim, t->flows[i].flow, true, &packets, &bytes, NULL) !=
 		    0)
+			continue; /* no COUNT */
+		for (uint32_t k = 0; k < t->n_lanes; k++) {
+			struct ft_twin_lane *l = t->lanes[k];
+
+			uint64_t h, b;
+
+			/* Nothing new: bytes of a packet whose hit is not out yet wait for it. */
+			if (slot >= l->n_ctr ||
+			    (h = __atomic_load_n(&l->ctr[slot].hits, __ATOMIC_ACQUIRE)) ==
+				    l->seen[slot].hits)
+				continue;
+			b = __atomic_load_n(&l->ctr[slot].bytes, __ATOMIC_RELAXED);
+			packets += h - l->seen[slot].hits;
+			bytes += b - l->seen[slot].bytes;
+			l->seen[slot] = (struct ft_sim_counter){.hits = h, .bytes = b};
+		}
+		if (packets != 0) /* bytes come with packets only: see the lanes above */
 			ft_offload_rule_credit(t->off, i, packets, bytes);
 	}
 	return 0;
@@ -289,6 +397,14 @@ ft_twin_sync(struct ft_twin *t, struct ft_error *err)
 		return ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, "twin",
 				    "out of memory");
 	ft_twin_counters_collect(t);
+	for (uint32_t k = 0; k < t->n_lanes; k++) { /* no lane runs: all credited */
+		struct ft_twin_lane *l = t->lanes[k];
+
+		if (l->n_ctr == 0)
+			continue; /* no arrays yet */
+		memset(l->ctr, 0, l->n_ctr * sizeof(*l->ctr));
+		memset(l->seen, 0, l->n_ctr * sizeof(*l->seen));
+	}
 	t->last = (struct ft_twin_sync_stats){0};
 	for (;;) {
 		struct rte_flow_error fe = {0};
@@ -322,6 +438,13 @@ ft_twin_sync(struct ft_twin *t, struct ft_error *err)
 			break;
 		}
 	}
+	for (uint32_t k = 0; k < t->n_lanes; k++)
+		if (lane_fit(t->lanes[k]) != 0 && rc == 0) {
+			/* A lane that cannot count cannot run the NIC: no rules. */
+			uninstall(t);
+			rc = ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, "twin",
+					  "out of memory");
+		}
 	free(b);
 	return rc;
 }
@@ -343,9 +466,10 @@ inst_of(const struct ft_twin *t, const struct ft_sim_flow *f)
 
 /* --- Packets --------------------------------------------------------------- */
 
-int
-ft_twin_run(struct ft_twin *t, struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n,
-	    struct ft_twin_result *res)
+/* A burst through the NIC, counting in the rules ('l' NULL) or in the lane's counters. */
+static int
+run(struct ft_twin *t, struct ft_twin_lane *l, struct ft_worker *w, struct ft_pkt *const *pkts,
+    uint16_t n, struct ft_twin_result *res)
 {
 	struct ft_burst_result *br = &res->burst;
 	const struct ft_restore *ctx[FT_BURST_MAX];
@@ -369,7 +493,9 @@ ft_twin_run(struct ft_twin *t, struct ft_worker *w, struct ft_pkt *const *pkts, 
 		br->drop_action[i] = UINT16_MAX;
 		br->used[i] = 0;
 		p->flags &= (uint16_t)~(FT_PKT_F_MARK | FT_PKT_F_FLAG);
-		if ((rc = ft_sim_rx(t->sim, p, &sr)) != 0)
+		rc = l != NULL ? ft_sim_rx_count(t->sim, p, &sr, l->ctr, l->n_ctr)
+			       : ft_sim_rx(t->sim, p, &sr);
+		if (rc != 0)
 			return rc;
 		tp->undefined = sr.undefined;
 		for (uint32_t k = 0; k < sr.n_hits && k < FT_TWIN_HITS_MAX; k++) {
@@ -395,7 +521,8 @@ ft_twin_run(struct ft_twin *t, struct ft_worker *w, struct ft_pkt *const *pkts, 
 			break;
 		}
 	}
-	if ((rc = ft_offload_software(t->off, w, pkts, which, m, ctx, &t->sw, br)) < 0)
+	if ((rc = ft_offload_software(t->off, w, pkts, which, m, ctx, l != NULL ? &l->sw : &t->sw,
+				      br)) < 0)
 		return rc;
 	for (uint16_t j = 0; j < m; j++) {
 		struct ft_twin_pkt *tp = &res->pkt[which[j]];
@@ -408,6 +535,20 @@ ft_twin_run(struct ft_twin *t, struct ft_worker *w, struct ft_pkt *const *pkts, 
 		tp->mark = tp->path == FT_TWIN_RESUMED ? p->mark : 0;
 	}
 	return (int)br->n_tx;
+}
+
+int
+ft_twin_run(struct ft_twin *t, struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n,
+	    struct ft_twin_result *res)
+{
+	return run(t, NULL, w, pkts, n, res);
+}
+
+int
+ft_twin_lane_run(struct ft_twin_lane *l, struct ft_worker *w, struct ft_pkt *const *pkts,
+		 uint16_t n, struct ft_twin_result *res)
+{
+	return run(l->twin, l, w, pkts, n, res);
 }
 
 /* --- Comparing with the model alone --------------------------------------- */

@@ -78,8 +78,9 @@
  * Threads. Everything but ft_dpdk_flow_resume() and ft_dpdk_flow_run() is
  * for the control thread. The packet-path functions read the restore
  * contexts of the compiled state, which a sync replaces: as with the twin,
- * do not sync while a worker runs packets (the daemon syncs between
- * bursts, on its one thread).
+ * do not sync while a worker runs packets. Workers that run packets while
+ * the control thread syncs (the daemon's) read the contexts through
+ * dpdk_restore.h instead, which params->on_compile keeps up to date.
  */
 #ifndef FLOWTWIN_DPDK_FLOW_H
 #define FLOWTWIN_DPDK_FLOW_H
@@ -98,6 +99,9 @@
 extern "C" {
 #endif
 
+/* A hook around the compiles of a sync: see ft_dpdk_flow_params.on_compile. */
+typedef void (*ft_dpdk_flow_compile_fn)(void *arg, const struct ft_offload *off, bool compiled);
+
 enum ft_dpdk_flow_api {
 	FT_DPDK_FLOW_API_AUTO,     /* what the profile (picked or given) says */
 	FT_DPDK_FLOW_API_SYNC,     /* rte_flow_create() (mlx5 dv_flow_en=1) */
@@ -110,6 +114,11 @@ struct ft_dpdk_flow_params {
 	const struct ft_nic_profile *profile; /* NULL: picked from the first port */
 	enum ft_dpdk_flow_api api;
 	uint32_t rules_max; /* 0: the profile's */
+	/* Called by a sync before each compile ('compiled' false) and after each
+	 * one that succeeded, before any of its rules goes in (true); NULL: none.
+	 * ft_dpdk_restore_on_compile() (dpdk_restore.h) is one. */
+	ft_dpdk_flow_compile_fn on_compile;
+	void *compile_arg;
 };
 
 /* --- Profile pick (testable without a device) -------------------------------------- */

@@ -159,7 +159,18 @@
  * FT_SIM_REPRESENTOR (a packet that leaves on a port carries none).
  *
  * Counters are read with ft_sim_flow_query_count(), by one owner, with
- * reset (DESIGN.md: "query with reset and accumulate").
+ * reset (DESIGN.md: "query with reset and accumulate"). ft_sim_rx() counts
+ * in the rules themselves; ft_sim_rx_count() counts in an array of the
+ * caller's instead, at each rule's slot (ft_sim_flow_slot()), so that
+ * several threads can receive on one sim, each with its own counters, which
+ * their owner then adds up (ft_sim_flow_query_count() does not see them).
+ * Those are written with atomic stores, so that another thread may read
+ * them while the receiving thread runs: 'bytes' first, then 'hits' with
+ * release, so that a reader that loads 'hits' with acquire, then 'bytes',
+ * reads at least the bytes of the hits it read (perhaps some of a packet
+ * whose hit it does not see yet). A rule
+ * keeps its slot while it is installed; a removed rule's slot is given to
+ * a later rule: add up and zero a slot before its rule goes.
  *
  * Cost. Each group indexes its rules by shape (which layers, bytes, masks,
  * registers and integrity bits they check) and hashes them on the values
@@ -168,8 +179,13 @@
  * ranges are checked in full after their exact part matched. Rule changes
  * cost O(rules in the group). params->linear scans instead, for tests.
  *
- * Threads: none of this is thread-safe. One thread at a time may use a sim,
- * for rules and packets alike; different sims are independent.
+ * Threads: a sim has no lock. While no thread changes its rules (create,
+ * destroy, flush), any number of threads may run ft_sim_rx_count() on it
+ * at once, each with its own counters: that writes nothing but the packet,
+ * the result and the counters, and reads nothing of a rule's own counters,
+ * which one more thread may read meanwhile (ft_sim_flow_query_count()).
+ * Everything else is one thread at a time, ft_sim_rx() included (it
+ * writes the rules' counters); different sims are independent.
  */
 #ifndef FLOWTWIN_SIM_H
 #define FLOWTWIN_SIM_H
@@ -296,6 +312,20 @@ int ft_sim_flow_query_count(struct ft_sim *sim, struct ft_sim_flow *flow, bool r
 /* Rules installed, on every port. */
 uint32_t ft_sim_flow_count(const struct ft_sim *sim);
 
+/* The COUNT of several threads: one counter per slot, in an array of each thread's. */
+struct ft_sim_counter {
+	uint64_t hits, bytes;
+};
+
+/* The slot of an installed rule: its counter in arrays given to ft_sim_rx_count(). */
+uint32_t ft_sim_flow_slot(const struct ft_sim_flow *flow);
+
+/*
+ * One more than the highest slot any rule took so far (0 for NULL): the
+ * size of a counter array for ft_sim_rx_count() now. It never shrinks.
+ */
+uint32_t ft_sim_slots(const struct ft_sim *sim);
+
 /*
  * Runs the rules on 'pkt' as received on pkt->in_port and fills 'res'. The
  * packet is modified in place: decap moves its start forward, encap and
@@ -305,6 +335,18 @@ uint32_t ft_sim_flow_count(const struct ft_sim *sim);
  * lie within its buffer. Both are borrowed.
  */
 int ft_sim_rx(struct ft_sim *sim, struct ft_pkt *pkt, struct ft_sim_result *res);
+
+/*
+ * As ft_sim_rx(), but the COUNT of a rule that matches lands in
+ * ctr[ft_sim_flow_slot(rule)] (hits, and bytes as ft_sim_rx() counts them),
+ * not in the rule: the sim is only read, and several threads may call it at
+ * once (see Threads above). A rule whose slot is n_ctr or more is not
+ * counted: size 'ctr' to ft_sim_slots() after every rule change. 'ctr' is
+ * borrowed (NULL when n_ctr is 0). Returns as ft_sim_rx(), or -EINVAL for
+ * a NULL 'ctr' with n_ctr > 0.
+ */
+int ft_sim_rx_count(const struct ft_sim *sim, struct ft_pkt *pkt, struct ft_sim_result *res,
+                    struct ft_sim_counter *ctr, uint32_t n_ctr);
 
 /*
  * Checks the rule set for what rte_flow leaves undefined and the strict

@@ -37,7 +37,21 @@
  * and the software's. Collect before deleting entries: ft_twin_sync()
  * collects too, but a deleted entry's handle may have been reused by then.
  *
- * Thread-safety: one thread at a time per twin (the sim is single-threaded).
+ * Several threads (the dataplane's workers) share one twin, and so one
+ * compile and one rule set, through lanes: each thread runs its bursts
+ * with ft_twin_lane_run() on its own lane, which holds what a thread
+ * writes: the NIC's counts of its packets (ft_sim_rx_count()) and the
+ * model's scratch result. ft_twin_counters_collect() adds every lane's
+ * counts to the rules' own before crediting them, so that the pipeline's
+ * counters hold what the NIC counted on every lane.
+ *
+ * Thread-safety: ft_twin_lane_run() may run on several threads at once,
+ * each with its own lane and its own model worker, and one more thread may
+ * collect the counters (ft_twin_counters_collect(), ft_twin_counters_diff())
+ * and read the compiled state meanwhile. Everything else (sync, lane create
+ * and destroy, ft_twin_run()) is for one thread at a time, while no lane
+ * runs: the caller keeps the lanes out meanwhile (the dataplane runs such
+ * bursts through the model alone, which the twin property makes the same).
  */
 #ifndef FLOWTWIN_TWIN_H
 #define FLOWTWIN_TWIN_H
@@ -56,6 +70,7 @@ extern "C" {
 #endif
 
 struct ft_twin;
+struct ft_twin_lane;
 
 struct ft_twin_params {
 	const struct ft_nic_profile *profile;
@@ -133,7 +148,31 @@ struct ft_twin_result {
 int ft_twin_run(struct ft_twin *t, struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n,
 		struct ft_twin_result *res);
 
-/* Reads every installed rule's counter with reset and credits it to the pipeline. */
+/*
+ * A lane of 't' for one thread (see Thread-safety above); its counters are
+ * sized to the rules at every sync. Caller owns the result; free with
+ * ft_twin_lane_destroy() or, with the rest, ft_twin_destroy(). NULL with
+ * 'err' set (-ENOMEM) on failure.
+ */
+struct ft_twin_lane *ft_twin_lane_create(struct ft_twin *t, struct ft_error *err);
+
+/* Collects the twin's counters (this lane's counts with them) and frees 'l'. NULL: nothing. */
+void ft_twin_lane_destroy(struct ft_twin_lane *l);
+
+/*
+ * As ft_twin_run() on the lane's twin, from the lane's thread: the NIC's
+ * counts go to the lane, the model's scratch is the lane's. Several lanes
+ * may run at once, never during a sync, a collect or another call on the
+ * twin. Returns as ft_twin_run().
+ */
+int ft_twin_lane_run(struct ft_twin_lane *l, struct ft_worker *w, struct ft_pkt *const *pkts,
+		     uint16_t n, struct ft_twin_result *res);
+
+/*
+ * Reads every installed rule's counter with reset, adds what each lane
+ * counted for it since the last collect, and credits the sum to the
+ * pipeline. The lanes may run meanwhile (not a sync, not ft_twin_run()).
+ */
 int ft_twin_counters_collect(struct ft_twin *t);
 
 /*

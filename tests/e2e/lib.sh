@@ -269,7 +269,11 @@ vtep_stop() {
 # Starts the flowtwin host's VTEP and sets it: in kernel mode a vxlan device
 # (options as kvxlan's), else flowtwin-vtep with `vtep set local-ip 10.0.0.1
 # [learning off unless 'learning'] [proxy on] [l2miss on] [l3miss on]
-# [ageing S]`.
+# [ageing S]`. workers=N: N packet workers (--lcores-workers N), each on
+# its own lcore (lcore i on CPU i modulo the CPUs there are: on 2 CPUs
+# worker 1 has CPU 1, worker 2 shares CPU 0 with the main lcore) and polling its own rx queue of each port: net_af_packet
+# with qpairs=N, whose PACKET_FANOUT group spreads flows over the queues by
+# the kernel's flow hash.
 ft_start() { # [options...]
 	if [ "$E2E_MODE" = kernel ]; then
 		ip -n "${P}ft" addr add "$FT_IP/24" dev up0
@@ -277,8 +281,18 @@ ft_start() { # [options...]
 		return 0
 	fi
 	local set=(vtep set local-ip "$FT_IP") learning=off o
+	local eal=() qp="" wk=() n i
 	for o in "$@"; do
 		case "$o" in
+		workers=*)
+			n=${o#workers=}
+			eal=(--lcores "0@0")
+			for ((i = 1; i <= n; i++)); do
+				eal[1]+=",$i@$((i % $(nproc)))"
+			done
+			qp=",qpairs=$n"
+			wk=(--lcores-workers "$n")
+			;;
 		learning) learning=on ;;
 		ageing=*) set+=(ageing "${o#ageing=}") ;;
 		proxy | l2miss | l3miss) set+=("$o" on) ;;
@@ -289,12 +303,12 @@ ft_start() { # [options...]
 	# af_packet reads every frame on the link: promiscuous, no stack.
 	ip -n "${P}ft" link set up0 promisc on
 	ip -n "${P}ft" link set acc0 promisc on
-	ip netns exec "${P}ft" "$VTEP_BIN" --no-huge -m 512 --no-pci --file-prefix=ft_e2e_$$ \
-		--log-level=lib.eal:notice \
-		--vdev=net_af_packet0,iface=up0 --vdev=net_af_packet1,iface=acc0 -- \
+	ip netns exec "${P}ft" "$VTEP_BIN" "${eal[@]}" --no-huge -m 512 --no-pci \
+		--file-prefix=ft_e2e_$$ --log-level=lib.eal:notice \
+		--vdev=net_af_packet0,iface=up0$qp --vdev=net_af_packet1,iface=acc0$qp -- \
 		--p4 "$SRC/p4/vtep.p4" --uplink 0 --vtep-ip "$FT_IP" --vtep-mac "$FT_UP_MAC" \
-		--access 1,vni=$VNI --offload "$E2E_MODE" --ctl "$WORK/ctl.sock" \
-		>"$WORK/vtep.log" 2>&1 &
+		--access 1,vni=$VNI --offload "$E2E_MODE" --ctl "$WORK/ctl.sock" "${wk[@]}" \
+		>>"$WORK/vtep.log" 2>&1 &
 	VTEP_PID=$!
 	local i
 	for ((i = 0; i < 200; i++)); do

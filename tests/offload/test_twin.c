@@ -12,7 +12,9 @@
  * interleaved with the traffic; per packet the sent packets (port and
  * bytes), the drop and its reason, and the events must be equal, and at
  * every state change and at the end the per-entry and per-cell counters
- * (B's summed over NIC and software). The sim must never meet a case
+ * (B's summed over NIC and software; bursts take turns between the twin
+ * and two lanes, whose NIC counts are kept apart until collected). The sim
+ * must never meet a case
  * rte_flow leaves undefined, and every MARK must name a restore context.
  *
  * FT_TWIN_SEED=N replays one seed, FT_TWIN_PACKETS=N sets the packets per
@@ -21,8 +23,10 @@
  * by one while the divergence stays), both traces and the rules the packet
  * hit, then fails.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -437,6 +441,8 @@ struct run {
 	struct nic nic;
 	struct side a, b;
 	struct ft_twin *twin;
+	struct ft_twin_lane *lane[2]; /* bursts take turns: the twin itself, lane 0, lane 1 */
+	uint64_t bursts;
 	struct log log;
 	uint64_t packets, nic_done, nic_sent, resumed, software, syncs, fallbacks;
 };
@@ -517,6 +523,9 @@ run_init(struct run *r, const struct nic *nic)
 	r->twin = ft_twin_create(r->b.pipe, &tp, &err);
 	if (r->twin == NULL)
 		fail_msg("%s: %s", prof->name, err.message);
+	for (int k = 0; k < 2; k++)
+		if ((r->lane[k] = ft_twin_lane_create(r->twin, &err)) == NULL)
+			fail_msg("%s: lane: %s", prof->name, err.message);
 	for (size_t i = 0; i < sizeof(setup_lines) / sizeof(setup_lines[0]); i++)
 		apply(r, setup_lines[i], false);
 }
@@ -524,7 +533,8 @@ run_init(struct run *r, const struct nic *nic)
 static void
 run_fini(struct run *r)
 {
-	ft_twin_destroy(r->twin);
+	ft_twin_lane_destroy(r->lane[0]);
+	ft_twin_destroy(r->twin); /* lane 1 with it */
 	side_fini(&r->a);
 	side_fini(&r->b);
 	free(r->log.line);
@@ -545,7 +555,11 @@ run_burst(struct run *r, const struct pkt_spec *specs, uint16_t n, const char **
 		pb[i] = pkt_of(&r->b, &specs[i]);
 	}
 	assert_true(ft_worker_run(r->a.w, pa, n, &ra) >= 0);
-	assert_true(ft_twin_run(r->twin, r->b.w, pb, n, &rb) >= 0);
+	/* The lanes count apart from the rules: the counters compared later add them up. */
+	if (r->bursts++ % 3 == 0)
+		assert_true(ft_twin_run(r->twin, r->b.w, pb, n, &rb) >= 0);
+	else
+		assert_true(ft_twin_lane_run(r->lane[r->bursts % 2], r->b.w, pb, n, &rb) >= 0);
 	for (uint16_t i = 0; i < n; i++) {
 		r->packets++;
 		r->nic_done += rb.pkt[i].path == FT_TWIN_NIC;
@@ -889,7 +903,8 @@ test_make_before_break(void **state)
 			assert_int_equal(ft_ctl_exec(m.now.ctl, base[i], discard, NULL, NULL), 0);
 		}
 		sync_twin(&r);
-		ft_twin_destroy(r.twin);
+		ft_twin_destroy(r.twin); /* its lanes with it */
+		r.lane[0] = r.lane[1] = NULL;
 		{
 			struct ft_twin_params tp = {.profile = nic.prof, .ports = ports,
 						    .n_ports = sizeof(ports) / sizeof(ports[0]),
@@ -934,12 +949,138 @@ test_make_before_break(void **state)
 	}
 }
 
+/* --- Lanes on threads -------------------------------------------------------- */
+
+/*
+ * The dataplane's way: one twin, two lanes each on its thread with its own
+ * model worker, and the counters collected over and over while they run.
+ * The model alone ran the same packets: the entries' and cells' counters
+ * must be equal (the NIC's counts read half-way are credited at the next
+ * collect, none twice, none lost).
+ */
+struct lane_thread {
+	pthread_t th;
+	struct ft_twin_lane *lane;
+	struct ft_worker *w;
+	struct ft_pkt_pool pool;
+	struct ft_pkt_pool_simple *sp;
+	const struct pkt_spec *specs;
+	uint32_t n, first, step;
+	bool failed;
+};
+
+static atomic_uint lanes_done;
+
+static void *
+lane_main(void *arg)
+{
+	struct lane_thread *lt = arg;
+	static _Thread_local struct ft_twin_result res;
+
+	for (uint32_t i = lt->first; i < lt->n && !lt->failed;) {
+		struct ft_pkt *p[16];
+		uint16_t m = 0;
+
+		for (; i < lt->n && m < 16; i += lt->step) {
+			const struct pkt_spec *sp = &lt->specs[i];
+
+			p[m] = lt->pool.alloc(lt->pool.arg, BUF_LEN);
+			if (p[m] == NULL || ft_pkt_init(p[m], p[m]->buf, p[m]->buf_len, FT_PKT_HEADROOM,
+							sp->len, sp->port) != 0) {
+				lt->failed = true;
+				break;
+			}
+			memcpy(ft_pkt_data(p[m]), sp->b, sp->len);
+			m++;
+		}
+		if (!lt->failed && ft_twin_lane_run(lt->lane, lt->w, p, m, &res) < 0)
+			lt->failed = true;
+		for (uint32_t k = 0; !lt->failed && k < res.burst.n_tx; k++)
+			lt->pool.free(lt->pool.arg, res.burst.tx[k].pkt);
+		for (uint16_t k = 0; k < m; k++)
+			if (lt->failed || !res.burst.used[k])
+				lt->pool.free(lt->pool.arg, p[k]);
+	}
+	atomic_fetch_add(&lanes_done, 1);
+	return NULL;
+}
+
+static void
+test_lanes_threads(void **state)
+{
+	enum { N = 6000 };
+	static struct pkt_spec specs[N];
+	static struct ft_burst_result ra;
+	struct lane_thread lt[2];
+	struct ft_error err = {0};
+	uint64_t collects = 0;
+	struct run r;
+	char why[256];
+
+	(void)state;
+	rng_state = 4242;
+	run_init(&r, &(struct nic){.prof = ft_nic_profile_find("sim")});
+	for (uint32_t i = 0; i < 12; i++) {
+		char line[CMD_MAX];
+
+		rand_command(line, sizeof(line));
+		apply(&r, line, false);
+	}
+	sync_twin(&r);
+	assert_true(ft_twin_n_rules(r.twin) > 0);
+	for (uint32_t i = 0; i < N; i++)
+		rand_packet(&specs[i]);
+	/* The model alone. */
+	for (uint32_t i = 0; i < N; i += 16) {
+		struct ft_pkt *pa[16];
+		uint16_t m = (uint16_t)(N - i < 16 ? N - i : 16);
+
+		for (uint16_t k = 0; k < m; k++)
+			pa[k] = pkt_of(&r.a, &specs[i + k]);
+		assert_true(ft_worker_run(r.a.w, pa, m, &ra) >= 0);
+		for (uint32_t k = 0; k < ra.n_tx; k++)
+			r.a.pool.free(r.a.pool.arg, ra.tx[k].pkt);
+		for (uint16_t k = 0; k < m; k++)
+			if (!ra.used[k])
+				r.a.pool.free(r.a.pool.arg, pa[k]);
+	}
+	/* The twin: the even packets on lane 0, the odd ones on lane 1. */
+	atomic_store(&lanes_done, 0);
+	for (uint32_t k = 0; k < 2; k++) {
+		lt[k] = (struct lane_thread){
+			.lane = r.lane[k], .specs = specs, .n = N, .first = k, .step = 2};
+		lt[k].sp = ft_pkt_pool_simple_create(POOL_PKTS, BUF_LEN, &lt[k].pool);
+		assert_non_null(lt[k].sp);
+		lt[k].w = ft_worker_create(r.b.pipe, &lt[k].pool, &err);
+		assert_non_null(lt[k].w);
+		assert_int_equal(pthread_create(&lt[k].th, NULL, lane_main, &lt[k]), 0);
+	}
+	while (atomic_load(&lanes_done) < 2) {
+		ft_twin_counters_collect(r.twin);
+		collects++;
+	}
+	for (uint32_t k = 0; k < 2; k++) {
+		pthread_join(lt[k].th, NULL);
+		assert_false(lt[k].failed);
+		ft_worker_destroy(lt[k].w);
+		assert_int_equal(ft_pkt_pool_simple_avail(lt[k].sp), POOL_PKTS);
+		ft_pkt_pool_simple_destroy(lt[k].sp);
+	}
+	if (ft_twin_counters_diff(r.twin, r.a.pipe, why, sizeof(why)))
+		fail_msg("lanes on threads: %s", why);
+	print_message("sim    2 lanes on threads: %u packets, %u rules, %lu collects meanwhile\n",
+		      N, ft_twin_n_rules(r.twin), (unsigned long)collects);
+	assert_true(collects > 1);
+	run_fini(&r);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_make_before_break),
 		cmocka_unit_test(test_vtep_random),
+		cmocka_unit_test(test_lanes_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

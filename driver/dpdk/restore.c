@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Restore contexts for several workers (include/flowtwin/dpdk_restore.h).
+ * Part of driver/dpdk, next to the rte_flow backend (flow.c), whose syncs
+ * call ft_dpdk_restore_on_compile() around each compile; it reads the
+ * compiled state (offload/) on the control thread only and hands the
+ * workers a table of its contexts, published read-copy-update.
+ *
+ * A table maps MARK ids to 'const struct ft_restore *' of the compiled
+ * state, directly indexed (ids are allocated lowest first, so the table is
+ * as large as the contexts are many). Which ids a compile made is read off
+ * its rules (the MARK action of each): a compile's contexts are exactly
+ * those its rules mark with, and it keeps ids from one compile to the next
+ * for the same context and never gives a new context an id the last
+ * compile used, so the last compile's table and the new ids overlay.
+ *
+ * The pointers: ft_offload_compile() frees the contexts of the compile
+ * before last, so a table may hold the last compile's and the new one's,
+ * and before the next compile it must shrink to the new one's. A
+ * compile that fails leaves the last successful one's as "old", freed by
+ * the next compile: before that one, the table is emptied.
+ *
+ * Readers and the grace period: as the pipeline's workers (model/
+ * pipeline.c, "grace period"), each reader stores the generation it read
+ * in 'busy' (sequentially consistent), then loads the table; the writer
+ * stores the new table, then bumps the generation, then waits for every
+ * reader to be quiescent (busy 0) or busy since the bump. Either the
+ * writer sees the reader busy and waits, or the reader sees the new table.
+ */
+#include <errno.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sched.h>
+
+#include <flowtwin/dpdk_restore.h>
+
+#include "dpdk_private.h"
+
+/* A table: MARK id -> context (NULL: none). Immutable once published. */
+struct table {
+	uint32_t size; /* ids 0 .. size - 1 */
+	uint32_t n;    /* ids it resolves */
+	const struct ft_restore *ctx[];
+};
+
+struct reader {
+	alignas(64) _Atomic uint64_t busy; /* 0: out of a burst; else the generation seen */
+	struct ft_burst_result sw;         /* the model's part of a burst */
+};
+
+struct ft_dpdk_restore {
+	struct table *_Atomic now; /* what readers use */
+	_Atomic uint64_t gen;
+	/* Control thread: the last compile that succeeded, and whether the compiled
+	 * state still holds its contexts as current (no compile began since). */
+	uint32_t *ids, n_ids;
+	bool ids_current;
+	uint32_t n_readers;
+	struct reader *rd;
+};
+
+static struct table empty_table;
+
+struct ft_dpdk_restore *
+ft_dpdk_restore_create(uint32_t n_readers, struct ft_error *err)
+{
+	struct ft_dpdk_restore *r;
+
+	if (n_readers == 0) {
+		ft_error_set(err, -EINVAL, FT_ERR_RESOURCE, UINT32_MAX, "restore", "no reader");
+		return NULL;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->rd = aligned_alloc(alignof(struct reader), n_readers * sizeof(*r->rd))) == NULL) {
+		free(r);
+		ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, "restore", "out of memory");
+		return NULL;
+	}
+	memset(r->rd, 0, n_readers * sizeof(*r->rd));
+	r->n_readers = n_readers;
+	atomic_init(&r->now, &empty_table);
+	atomic_init(&r->gen, 1);
+	return r;
+}
+
+static void
+table_free(struct table *t)
+{
+	if (t != &empty_table)
+		free(t);
+}
+
+void
+ft_dpdk_restore_destroy(struct ft_dpdk_restore *r)
+{
+	if (r == NULL)
+		return;
+	table_free(atomic_load(&r->now));
+	free(r->ids);
+	free(r->rd);
+	free(r);
+}
+
+uint32_t
+ft_dpdk_restore_n_marks(const struct ft_dpdk_restore *r)
+{
+	return atomic_load(&((struct ft_dpdk_restore *)r)->now)->n;
+}
+
+/* Publishes 't', waits until no reader can hold the table it replaced, frees that. */
+static void
+publish(struct ft_dpdk_restore *r, struct table *t)
+{
+	struct table *old = atomic_exchange(&r->now, t);
+	uint64_t gen = atomic_fetch_add(&r->gen, 1) + 1;
+
+	for (uint32_t i = 0; i < r->n_readers; i++) {
+		uint32_t spins = 0;
+		uint64_t b;
+
+		while ((b = atomic_load(&r->rd[i].busy)) != 0 && b < gen)
+			if (++spins > 64)
+				sched_yield();
+	}
+	table_free(old);
+}
+
+/* A table of 'size' ids with those of 'from' below 'size' (NULL: none). */
+static struct table *
+table_new(uint32_t size, const struct table *from)
+{
+	struct table *t = calloc(1, sizeof(*t) + (size_t)size * sizeof(t->ctx[0]));
+
+	if (t == NULL)
+		return NULL;
+	t->size = size;
+	for (uint32_t id = 0; from != NULL && id < from->size && id < size; id++)
+		if ((t->ctx[id] = from->ctx[id]) != NULL)
+			t->n++;
+	return t;
+}
+
+/* The MARK ids the compile's rules carry, into r->ids. 0 or -ENOMEM. */
+static int
+ids_read(struct ft_dpdk_restore *r, const struct ft_offload *off)
+{
+	uint32_t n = ft_offload_n_rules(off), cap = 0;
+	struct ft_flow_buf *b = malloc(sizeof(*b));
+
+	if (b == NULL)
+		return -ENOMEM;
+	r->n_ids = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (ft_offload_rule(off, i, b) != 0)
+			continue;
+		for (const struct rte_flow_action *a = b->actions;
+		     a->type != RTE_FLOW_ACTION_TYPE_END; a++) {
+			if (a->type != RTE_FLOW_ACTION_TYPE_MARK || a->conf == NULL)
+				continue;
+			if (r->n_ids == cap) {
+				uint32_t c = cap ? cap * 2 : 64;
+				uint32_t *v = realloc(r->ids, c * sizeof(*v));
+
+				if (v == NULL) {
+					free(b);
+					r->n_ids = 0;
+					return -ENOMEM;
+				}
+				r->ids = v;
+				cap = c;
+			}
+			r->ids[r->n_ids++] = ((const struct rte_flow_action_mark *)a->conf)->id;
+		}
+	}
+	free(b);
+	return 0;
+}
+
+void
+ft_dpdk_restore_on_compile(void *arg, const struct ft_offload *off, bool compiled)
+{
+	struct ft_dpdk_restore *r = arg;
+	const struct table *now = atomic_load(&r->now);
+	struct table *t;
+	uint32_t size = 0;
+
+	if (!compiled) {
+		/* What the compile keeps: the last compile's contexts, if it is still current. */
+		if (!r->ids_current)
+			r->n_ids = 0;
+		for (uint32_t k = 0; k < r->n_ids; k++)
+			if (r->ids[k] >= size)
+				size = r->ids[k] + 1;
+		t = r->n_ids > 0 ? table_new(size, NULL) : &empty_table;
+		for (uint32_t k = 0; t != NULL && k < r->n_ids; k++)
+			if (r->ids[k] < now->size && now->ctx[r->ids[k]] != NULL) {
+				t->n += t->ctx[r->ids[k]] == NULL;
+				t->ctx[r->ids[k]] = now->ctx[r->ids[k]];
+			}
+		r->ids_current = false;
+		if (t == NULL)
+			DPDK_LOG(ERR, "restore: out of memory: marked packets run from the start");
+		publish(r, t != NULL ? t : &empty_table);
+		return;
+	}
+	/* The new contexts over those of the last compile. */
+	if (ids_read(r, off) != 0) {
+		DPDK_LOG(ERR, "restore: out of memory: marked packets run from the start");
+		publish(r, &empty_table);
+		return;
+	}
+	size = now->size;
+	for (uint32_t k = 0; k < r->n_ids; k++)
+		if (r->ids[k] >= size)
+			size = r->ids[k] + 1;
+	if ((t = table_new(size, now)) == NULL) {
+		DPDK_LOG(ERR, "restore: out of memory: marked packets run from the start");
+		r->n_ids = 0;
+		publish(r, &empty_table);
+		return;
+	}
+	for (uint32_t k = 0; k < r->n_ids; k++) {
+		const struct ft_restore *c = ft_offload_restore(off, r->ids[k]);
+
+		t->n += t->ctx[r->ids[k]] == NULL && c != NULL;
+		t->ctx[r->ids[k]] = c;
+	}
+	r->ids_current = true;
+	publish(r, t);
+}
+
+int
+ft_dpdk_restore_run(struct ft_dpdk_restore *r, uint32_t reader, struct ft_worker *w,
+                    struct ft_pkt *const *pkts, uint16_t n, struct ft_dpdk_flow_result *res)
+{
+	struct ft_burst_result *br, *sw;
+	const struct ft_resume *rs[FT_BURST_MAX];
+	struct ft_pkt *in[FT_BURST_MAX];
+	uint16_t src[FT_BURST_MAX], k = 0;
+	const struct table *t;
+	struct reader *rd;
+	int rc = 0;
+
+	if (n > FT_BURST_MAX || reader >= r->n_readers)
+		return -EINVAL;
+	rd = &r->rd[reader];
+	sw = &rd->sw;
+	br = &res->burst;
+	br->n_tx = br->n_events = 0;
+	res->bad_mark = 0;
+	/* Enter the read side: see the top of the file. Acquire: a generation
+	 * bumped after a table was published comes with that table. */
+	atomic_store(&rd->busy, atomic_load_explicit(&r->gen, memory_order_acquire));
+	t = atomic_load(&r->now);
+	/* As ft_offload_software(), with the contexts of the table. */
+	for (uint16_t i = 0; i < n; i++) {
+		struct ft_pkt *p = pkts[i];
+		bool marked = (p->flags & FT_PKT_F_MARK) && p->nb_segs == 1;
+		const struct ft_restore *c = marked && p->mark < t->size ? t->ctx[p->mark] : NULL;
+
+		br->drop[i] = FT_DROP_NONE;
+		br->drop_action[i] = UINT16_MAX;
+		br->used[i] = 0;
+		res->bad_mark += marked && c == NULL;
+		if (c != NULL && c->kind == FT_RESTORE_OUTPUT) {
+			res->path[i] = FT_TWIN_NIC;
+			ft_burst_send(br, p, c->port, i);
+			continue;
+		}
+		res->path[i] = c != NULL ? FT_TWIN_RESUMED : FT_TWIN_SOFTWARE;
+		rs[k] = c != NULL ? &c->resume : NULL;
+		src[k] = i;
+		in[k++] = p;
+	}
+	if (k > 0)
+		rc = ft_worker_run_resume(w, in, rs, k, sw);
+	/* The contexts' steps are read no more: leave the read side. */
+	atomic_store_explicit(&rd->busy, 0, memory_order_release);
+	if (rc < 0)
+		return rc;
+	for (uint32_t x = 0; k > 0 && x < sw->n_tx; x++)
+		ft_burst_send(br, sw->tx[x].pkt, sw->tx[x].port, src[sw->tx[x].src]);
+	for (uint16_t j = 0; j < k; j++) {
+		br->drop[src[j]] = sw->drop[j];
+		br->drop_action[src[j]] = sw->drop_action[j];
+		br->used[src[j]] = sw->used[j];
+	}
+	for (uint32_t e = 0; k > 0 && e < sw->n_events && br->n_events < FT_BURST_EVENTS_MAX; e++) {
+		br->events[br->n_events] = sw->events[e];
+		br->events[br->n_events++].src = src[sw->events[e].src];
+	}
+	return (int)br->n_tx;
+}
