@@ -11,16 +11,34 @@
  *
  * Tables. Each P4 table has an entry pool (fixed-size slots, immutable once
  * published) and two match structures (model/mt.h), plus per copy the
- * default action. pipe->active says which copy workers read. An entry slot:
+ * default action. pipe->active says which copy workers read. Entry slots
+ * come in two layouts. The compact one, for exact tables whose handle, action
+ * and flag fit 32 bits (nearly all), packs the slot so that it fits one
+ * cache line whenever key and data allow (a lookup at 1M entries then misses
+ * one line less per packet):
  *
- *	+0  uint32_t handle   stable id: counters and idle times are per handle
- *	                      (in a free slot: the next free slot)
+ *	+0  uint32_t word     handle in the low handle_bits bits (stable id:
+ *	                      counters and idle times are per handle), then the
+ *	                      action in action_bits bits, then SLOT_F_LEARNED
+ *	+4  key (key_size bytes, not padded)
+ *	    action data (data_max bytes, right after the key)
+ *
+ * Its stride is the packed size rounded to 8, and to the next power of two
+ * up to 64 when that costs at most 8 bytes more; the slot array is 64-byte
+ * aligned, so a slot of 8, 16, 32 or 64 bytes never crosses a line. The wide
+ * layout (wildcard tables, and exact ones whose ids do not fit 32 bits):
+ *
+ *	+0  uint32_t handle
  *	+4  uint16_t action
  *	+6  uint16_t flags    SLOT_F_*
  *	+8  key (key_size, padded to 8)
  *	    mask (wildcard tables only, same size)
  *	    priority (wildcard tables only, uint32_t, padded to 8)
  *	    action data (data_max bytes)
+ *
+ * In either layout a free slot's first 4 bytes are the next free slot.
+ * slot_handle(), slot_action() and slot_learned() read both layouts;
+ * slot_header_set() writes them.
  *
  * Readers and the writer meet only at pipe->active and pipe->gen, and at
  * each worker's busy_gen (see pipeline.c, "grace period").
@@ -170,6 +188,11 @@ struct ptable {
 	uint8_t *slots;
 	uint32_t stride, n_slots;
 	uint32_t key_off, mask_off, prio_off, data_off;
+	bool compact;	      /* slot layout (above) */
+	uint8_t handle_bits;  /* compact: the word's layout */
+	uint32_t handle_mask; /* compact: (1 << handle_bits) - 1; wide: UINT32_MAX */
+	uint32_t action_mask; /* compact: (1 << action_bits) - 1 */
+	uint32_t learned_bit; /* compact: the word's SLOT_F_LEARNED bit */
 	uint32_t free_slot;     /* first free slot, MT_MISS if none (see slot_alloc()) */
 	uint32_t *free_handles; /* stack */
 	uint32_t n_free_handles;
@@ -315,13 +338,20 @@ slot_ptr(const struct ptable *t, uint32_t idx)
 	return t->slots + (size_t)idx * t->stride;
 }
 
+/* A slot's first 4 bytes: the header word (compact), the handle (wide), the next free slot. */
+static inline uint32_t
+slot_word(const struct ptable *t, uint32_t idx)
+{
+	uint32_t w;
+
+	__builtin_memcpy(&w, slot_ptr(t, idx), 4);
+	return w;
+}
+
 static inline uint32_t
 slot_handle(const struct ptable *t, uint32_t idx)
 {
-	uint32_t h;
-
-	__builtin_memcpy(&h, slot_ptr(t, idx), 4);
-	return h;
+	return slot_word(t, idx) & t->handle_mask;
 }
 
 static inline uint16_t
@@ -329,11 +359,46 @@ slot_action(const struct ptable *t, uint32_t idx)
 {
 	uint16_t a;
 
+	if (t->compact)
+		return (uint16_t)((slot_word(t, idx) >> t->handle_bits) & t->action_mask);
 	__builtin_memcpy(&a, slot_ptr(t, idx) + 4, 2);
 	return a;
 }
 
 #define SLOT_F_LEARNED 1u
+
+static inline bool
+slot_learned(const struct ptable *t, uint32_t idx)
+{
+	if (t->compact)
+		return (slot_word(t, idx) & t->learned_bit) != 0;
+	return (slot_ptr(t, idx)[6] & SLOT_F_LEARNED) != 0;
+}
+
+/*
+ * Writes slot 'idx''s handle, action and flag. A handle wider than the
+ * table's handles (UINT32_MAX: a default slot's, never read) is cut to them.
+ */
+static inline void
+slot_header_set(const struct ptable *t, uint32_t idx, uint32_t handle, uint32_t action,
+		bool learned)
+{
+	uint8_t *p = slot_ptr(t, idx);
+
+	if (t->compact) {
+		uint32_t w = (handle & t->handle_mask) |
+			     (action & t->action_mask) << t->handle_bits |
+			     (learned ? t->learned_bit : 0);
+
+		__builtin_memcpy(p, &w, 4);
+	} else {
+		uint16_t a = (uint16_t)action, f = learned ? SLOT_F_LEARNED : 0;
+
+		__builtin_memcpy(p, &handle, 4);
+		__builtin_memcpy(p + 4, &a, 2);
+		__builtin_memcpy(p + 6, &f, 2);
+	}
+}
 
 uint64_t pipe_now(const struct ft_pipeline *pipe);
 
