@@ -546,7 +546,7 @@ slot_alloc(struct ptable *t)
 	uint32_t s = t->free_slot;
 
 	if (s != MT_MISS)
-		t->free_slot = slot_word(t, s);
+		t->free_slot = slot_word(slot_ptr(t, s), 0);
 	return s;
 }
 
@@ -572,7 +572,10 @@ slot_layout(const struct ft_pipeline *pipe, struct ptable *t)
 
 	t->compact = !t->wildcard && hb + ab + 1 <= 32;
 	if (!t->compact) {
-		t->handle_mask = UINT32_MAX;
+		t->fmt = (struct slot_fmt){.handle_mask = UINT32_MAX,
+					   .learned_bit = SLOT_F_LEARNED,
+					   .word_off = 4,
+					   .action_shift = 16};
 		t->key_off = 8;
 		t->mask_off = t->key_off + t->key_stride;
 		t->prio_off = t->mask_off + (t->wildcard ? t->key_stride : 0);
@@ -580,10 +583,9 @@ slot_layout(const struct ft_pipeline *pipe, struct ptable *t)
 		t->stride = ALIGN8(t->data_off + t->data_max);
 		return;
 	}
-	t->handle_bits = (uint8_t)hb;
-	t->handle_mask = (1u << hb) - 1;
-	t->action_mask = (1u << ab) - 1;
-	t->learned_bit = 1u << (hb + ab);
+	t->fmt = (struct slot_fmt){.handle_mask = (1u << hb) - 1,
+				   .learned_bit = 1u << hb,
+				   .action_shift = (uint8_t)(32 - ab)};
 	t->key_off = t->mask_off = t->prio_off = 4;
 	t->data_off = t->key_off + t->key_size;
 	t->stride = ALIGN8(t->data_off + t->data_max);
@@ -2281,6 +2283,7 @@ ft_pipeline_expire(struct ft_pipeline *pipe, ft_entry_fn fn, void *arg, struct f
 			continue;
 		for (uint32_t i = 0; i < wc.n; i++) {
 			uint32_t s = wc.slots[2 * i + 1], h = wc.slots[2 * i];
+			const uint8_t *p = slot_ptr(t, s);
 			uint32_t idle = now - atomic_load_explicit(&t->last_hit[h],
 								   memory_order_relaxed);
 			struct txn_op *op;
@@ -2289,11 +2292,10 @@ ft_pipeline_expire(struct ft_pipeline *pipe, ft_entry_fn fn, void *arg, struct f
 				continue;
 			op->kind = TX_DELETE;
 			op->table = ti;
-			op->key = bytes_dup(slot_ptr(t, s) + t->key_off, t->key_size, t->key_stride);
+			op->key = bytes_dup(p + t->key_off, t->key_size, t->key_stride);
 			if (t->wildcard) {
-				op->mask = bytes_dup(slot_ptr(t, s) + t->mask_off, t->key_size,
-						     t->key_stride);
-				memcpy(&op->priority, slot_ptr(t, s) + t->prio_off, 4);
+				op->mask = bytes_dup(p + t->mask_off, t->key_size, t->key_stride);
+				memcpy(&op->priority, p + t->prio_off, 4);
 			}
 			if (op->key == NULL || (t->wildcard && op->mask == NULL)) {
 				op_free(op);

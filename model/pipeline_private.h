@@ -18,8 +18,8 @@
  * one line less per packet):
  *
  *	+0  uint32_t word     handle in the low handle_bits bits (stable id:
- *	                      counters and idle times are per handle), then the
- *	                      action in action_bits bits, then SLOT_F_LEARNED
+ *	                      counters and idle times are per handle), then
+ *	                      SLOT_F_LEARNED, the action in the top action_bits
  *	+4  key (key_size bytes, not padded)
  *	    action data (data_max bytes, right after the key)
  *
@@ -29,8 +29,7 @@
  * layout (wildcard tables, and exact ones whose ids do not fit 32 bits):
  *
  *	+0  uint32_t handle
- *	+4  uint16_t action
- *	+6  uint16_t flags    SLOT_F_*
+ *	+4  uint32_t word     SLOT_F_* in the low 16 bits, the action in the high ones
  *	+8  key (key_size, padded to 8)
  *	    mask (wildcard tables only, same size)
  *	    priority (wildcard tables only, uint32_t, padded to 8)
@@ -166,6 +165,18 @@ struct ckey {
 	uint8_t match;	 /* enum ft_match_kind */
 };
 
+/*
+ * How to read a slot's header in either layout without a branch (see
+ * slot_handle() and slot_action()); small, so that the packet path keeps a
+ * copy in registers.
+ */
+struct slot_fmt {
+	uint32_t handle_mask; /* compact: (1 << handle_bits) - 1; wide: UINT32_MAX */
+	uint32_t learned_bit; /* in that word: compact 1 << handle_bits; wide 1 */
+	uint8_t word_off;     /* the word with action and flag: compact 0, wide 4 */
+	uint8_t action_shift; /* the action is the top bits: compact 32 - action_bits, wide 16 */
+};
+
 /* One copy of a table's mutable state. */
 struct tcopy {
 	struct mt *mt;
@@ -189,10 +200,7 @@ struct ptable {
 	uint32_t stride, n_slots;
 	uint32_t key_off, mask_off, prio_off, data_off;
 	bool compact;	      /* slot layout (above) */
-	uint8_t handle_bits;  /* compact: the word's layout */
-	uint32_t handle_mask; /* compact: (1 << handle_bits) - 1; wide: UINT32_MAX */
-	uint32_t action_mask; /* compact: (1 << action_bits) - 1 */
-	uint32_t learned_bit; /* compact: the word's SLOT_F_LEARNED bit */
+	struct slot_fmt fmt;
 	uint32_t free_slot;     /* first free slot, MT_MISS if none (see slot_alloc()) */
 	uint32_t *free_handles; /* stack */
 	uint32_t n_free_handles;
@@ -338,31 +346,42 @@ slot_ptr(const struct ptable *t, uint32_t idx)
 	return t->slots + (size_t)idx * t->stride;
 }
 
-/* A slot's first 4 bytes: the header word (compact), the handle (wide), the next free slot. */
+/*
+ * The 32-bit word at 'off' of a slot (host order): at 0 the header word
+ * (compact), the handle (wide) or the next free slot (free); at 4, in a wide
+ * slot, action and flags.
+ */
 static inline uint32_t
-slot_word(const struct ptable *t, uint32_t idx)
+slot_word(const uint8_t *slot, uint32_t off)
 {
 	uint32_t w;
 
-	__builtin_memcpy(&w, slot_ptr(t, idx), 4);
+	__builtin_memcpy(&w, slot + off, 4);
 	return w;
+}
+
+static inline uint32_t
+fmt_handle(const struct slot_fmt *f, const uint8_t *slot)
+{
+	return slot_word(slot, 0) & f->handle_mask;
+}
+
+static inline uint16_t
+fmt_action(const struct slot_fmt *f, const uint8_t *slot)
+{
+	return (uint16_t)(slot_word(slot, f->word_off) >> f->action_shift);
 }
 
 static inline uint32_t
 slot_handle(const struct ptable *t, uint32_t idx)
 {
-	return slot_word(t, idx) & t->handle_mask;
+	return fmt_handle(&t->fmt, slot_ptr(t, idx));
 }
 
 static inline uint16_t
 slot_action(const struct ptable *t, uint32_t idx)
 {
-	uint16_t a;
-
-	if (t->compact)
-		return (uint16_t)((slot_word(t, idx) >> t->handle_bits) & t->action_mask);
-	__builtin_memcpy(&a, slot_ptr(t, idx) + 4, 2);
-	return a;
+	return fmt_action(&t->fmt, slot_ptr(t, idx));
 }
 
 #define SLOT_F_LEARNED 1u
@@ -370,9 +389,7 @@ slot_action(const struct ptable *t, uint32_t idx)
 static inline bool
 slot_learned(const struct ptable *t, uint32_t idx)
 {
-	if (t->compact)
-		return (slot_word(t, idx) & t->learned_bit) != 0;
-	return (slot_ptr(t, idx)[6] & SLOT_F_LEARNED) != 0;
+	return (slot_word(slot_ptr(t, idx), t->fmt.word_off) & t->fmt.learned_bit) != 0;
 }
 
 /*
@@ -383,20 +400,16 @@ static inline void
 slot_header_set(const struct ptable *t, uint32_t idx, uint32_t handle, uint32_t action,
 		bool learned)
 {
+	const struct slot_fmt *f = &t->fmt;
 	uint8_t *p = slot_ptr(t, idx);
+	uint32_t w = action << f->action_shift | (learned ? f->learned_bit : 0);
 
 	if (t->compact) {
-		uint32_t w = (handle & t->handle_mask) |
-			     (action & t->action_mask) << t->handle_bits |
-			     (learned ? t->learned_bit : 0);
-
+		w |= handle & f->handle_mask;
 		__builtin_memcpy(p, &w, 4);
 	} else {
-		uint16_t a = (uint16_t)action, f = learned ? SLOT_F_LEARNED : 0;
-
 		__builtin_memcpy(p, &handle, 4);
-		__builtin_memcpy(p + 4, &a, 2);
-		__builtin_memcpy(p + 6, &f, 2);
+		__builtin_memcpy(p + 4, &w, 4);
 	}
 }
 
