@@ -48,6 +48,13 @@
  * from 2 MB on, in 2 MB-aligned chunks the kernel may back with transparent
  * huge pages, so that lookups in a table of millions of entries do not also
  * miss the TLB. Free with free().
+ *
+ * malloc may hand out heap memory a process touched and freed before (after
+ * a large free glibc serves even big blocks from its heap): those pages are
+ * small ones already, and madvise(MADV_HUGEPAGE) alone leaves them so.
+ * MADV_DONTNEED drops them first (the range is wholly ours), so that the
+ * memset below faults the range in afresh, in huge pages where the kernel
+ * has them.
  */
 static void *
 big_calloc(size_t n, size_t size)
@@ -65,8 +72,10 @@ big_calloc(size_t n, size_t size)
 	p = aligned_alloc(align, bytes);
 	if (p == NULL)
 		return NULL;
-	if (align == HUGE_PAGE)
+	if (align == HUGE_PAGE) {
 		madvise(p, bytes, MADV_HUGEPAGE);
+		madvise(p, bytes, MADV_DONTNEED);
+	}
 	memset(p, 0, bytes);
 	return p;
 }
