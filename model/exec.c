@@ -1170,24 +1170,29 @@ apply_table(struct burst *bu, const struct ft_node *nd, struct pstate **sel, con
 		for (uint32_t i = 0; i < m; i++)
 			idx[i] = MT_MISS;
 	/*
-	 * The lookup brought each entry in (an exact table's whole slot, a
-	 * wildcard table's first line); fetch the rest of its action data and
-	 * its counters for the whole burst before running the actions, so that
-	 * the misses overlap.
+	 * The lookup brought each entry in (an exact table's slot, its first and
+	 * last line: all of it up to 72 bytes, as slots start at multiples of 8;
+	 * a wildcard table's first line); fetch the rest of its action data
+	 * where that may miss, and its counters, for the whole burst before
+	 * running the actions, so that the misses overlap.
 	 */
-	for (uint32_t i = 0; i < m; i++) {
-		if (idx[i] == MT_MISS)
-			continue;
-		__builtin_prefetch(slot_ptr(t, idx[i]) + t->data_off + 32);
-		__builtin_prefetch(&w->bank.entry[nd->table][slot_handle(t, idx[i])], 1);
-	}
+	/* Copied: the compiler reloads it from 't' after each call and atomic store otherwise. */
+	const struct slot_fmt fmt = t->fmt;
+	struct counter_cell *cells = w->bank.entry[nd->table];
+
+	if (t->wildcard || t->stride > 72)
+		for (uint32_t i = 0; i < m; i++)
+			if (idx[i] != MT_MISS)
+				__builtin_prefetch(slot_ptr(t, idx[i]) + t->data_off + 32);
+	for (uint32_t i = 0; i < m; i++)
+		if (idx[i] != MT_MISS)
+			__builtin_prefetch(&cells[fmt_handle(&fmt, slot_ptr(t, idx[i]))], 1);
 	/* Trace, and group the packets by the action they run. */
 	struct actx ax[FT_BURST_MAX];
 	uint8_t hit[FT_BURST_MAX];
 	uint32_t hits = 0, mixed = 0;
 	/* Loaded once: the compiler reloads them after each atomic store otherwise. */
 	_Atomic uint32_t *last_hit = t->last_hit;
-	struct counter_cell *cells = w->bank.entry[nd->table];
 	struct ft_burst_result *res = bu->res;
 	const uint32_t table = nd->table, default_slot = tc->default_slot, data_off = t->data_off;
 	const uint32_t now = (uint32_t)w->now;
@@ -1209,7 +1214,7 @@ apply_table(struct burst *bu, const struct ft_node *nd, struct pstate **sel, con
 			.ps = ps,
 			.res = res,
 			.src = src[i],
-			.action = slot_action(t, s),
+			.action = fmt_action(&fmt, slot),
 			.table = table,
 			.key = keys[i],
 			.data = slot + data_off,
@@ -1219,7 +1224,7 @@ apply_table(struct burst *bu, const struct ft_node *nd, struct pstate **sel, con
 			uint32_t ds = w->pipe->actions[ax[i].action].data_size;
 
 			if (hit[i])
-				tr_add(w->trace, TR_TABLE, nd->table, 1, slot_handle(t, s),
+				tr_add(w->trace, TR_TABLE, nd->table, 1, fmt_handle(&fmt, slot),
 				       ax[i].action, keys[i], t->key_size, ax[i].data, ds);
 			else
 				tr_add(w->trace, TR_DEFAULT, nd->table, 0, 0, ax[i].action, keys[i],
@@ -1260,7 +1265,7 @@ apply_table(struct burst *bu, const struct ft_node *nd, struct pstate **sel, con
 
 		if (!hit[i])
 			continue;
-		h = slot_handle(t, idx[i]);
+		h = fmt_handle(&fmt, slot_ptr(t, idx[i]));
 		count_add(&cells[h], sel[i]->pkt->len);
 		if (last_hit)
 			atomic_store_explicit(&last_hit[h], now, memory_order_relaxed);

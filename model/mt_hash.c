@@ -351,8 +351,9 @@ hash_find(const struct mt *t, const uint8_t *key, const uint8_t *mask, uint32_t 
  * Three passes over the burst: hash and prefetch the bucket; match the
  * signatures and prefetch the first candidate's slot; compare keys. The
  * slot's first and last line, not only its key's: the caller reads the
- * entry's action data next, and a slot of key and data often spans two lines
- * (up to 72 bytes, a slot never spans more; longer ones lose the middle).
+ * entry's action data next, and a slot of key and data may span two lines
+ * (one up to 72 bytes never spans more; longer ones lose the middle). When
+ * the slot is one line, both prefetches name the same line.
  */
 static inline __attribute__((always_inline)) void
 lookup_burst(const struct hash *h, const uint8_t *const *keys, uint32_t n, uint32_t *out,

@@ -40,27 +40,42 @@
 #define ALIGN8(x) (((x) + 7u) & ~7u)
 #define HUGE_PAGE (2u << 20)
 
+#define CACHE_LINE 64u
+
 /*
- * Zeroed memory for the large arrays of a table (entries, counters): in
- * 2 MB-aligned chunks the kernel may back with transparent huge pages, so
- * that lookups in a table of millions of entries do not also miss the TLB.
- * Free with free().
+ * Zeroed memory for the large arrays of a table (entries, counters), at
+ * least 64-byte aligned (an entry slot of 64 bytes is then one cache line);
+ * from 2 MB on, in 2 MB-aligned chunks the kernel may back with transparent
+ * huge pages, so that lookups in a table of millions of entries do not also
+ * miss the TLB. Free with free().
+ *
+ * malloc may hand out heap memory a process touched and freed before (after
+ * a large free glibc serves even big blocks from its heap): those pages are
+ * small ones already, and madvise(MADV_HUGEPAGE) alone leaves them so.
+ * MADV_DONTNEED drops them first (the range is wholly ours), so that the
+ * memset below faults the range in afresh, in huge pages where the kernel
+ * has them.
  */
 static void *
 big_calloc(size_t n, size_t size)
 {
-	size_t bytes = n * size;
+	size_t bytes = n * size, align = CACHE_LINE;
 	void *p;
 
 	if (size && bytes / size != n)
 		return NULL;
-	if (bytes < HUGE_PAGE)
-		return calloc(n ? n : 1, size ? size : 1);
-	bytes = (bytes + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
-	p = aligned_alloc(HUGE_PAGE, bytes);
+	if (bytes >= HUGE_PAGE)
+		align = HUGE_PAGE;
+	bytes = (bytes + align - 1) & ~(align - 1);
+	if (bytes == 0)
+		bytes = align;
+	p = aligned_alloc(align, bytes);
 	if (p == NULL)
 		return NULL;
-	madvise(p, bytes, MADV_HUGEPAGE);
+	if (align == HUGE_PAGE) {
+		madvise(p, bytes, MADV_HUGEPAGE);
+		madvise(p, bytes, MADV_DONTNEED);
+	}
 	memset(p, 0, bytes);
 	return p;
 }
@@ -540,7 +555,7 @@ slot_alloc(struct ptable *t)
 	uint32_t s = t->free_slot;
 
 	if (s != MT_MISS)
-		t->free_slot = slot_handle(t, s);
+		t->free_slot = slot_word(slot_ptr(t, s), 0);
 	return s;
 }
 
@@ -549,6 +564,44 @@ slot_release(struct ptable *t, uint32_t s)
 {
 	memcpy(slot_ptr(t, s), &t->free_slot, 4);
 	t->free_slot = s;
+}
+
+/* Bits to write 0 .. n. */
+static uint32_t
+bits_for(uint32_t n)
+{
+	return n ? 32 - (uint32_t)__builtin_clz(n) : 1;
+}
+
+/* The entry slot's layout (pipeline_private.h), once keys, data and handles are known. */
+static void
+slot_layout(const struct ft_pipeline *pipe, struct ptable *t)
+{
+	uint32_t hb = bits_for(t->n_handles), ab = bits_for(pipe->n_actions - 1), next;
+
+	t->compact = !t->wildcard && hb + ab + 1 <= 32;
+	if (!t->compact) {
+		t->fmt = (struct slot_fmt){.handle_mask = UINT32_MAX,
+					   .learned_bit = SLOT_F_LEARNED,
+					   .word_off = 4,
+					   .action_shift = 16};
+		t->key_off = 8;
+		t->mask_off = t->key_off + t->key_stride;
+		t->prio_off = t->mask_off + (t->wildcard ? t->key_stride : 0);
+		t->data_off = t->prio_off + (t->wildcard ? 8 : 0);
+		t->stride = ALIGN8(t->data_off + t->data_max);
+		return;
+	}
+	t->fmt = (struct slot_fmt){.handle_mask = (1u << hb) - 1,
+				   .learned_bit = 1u << hb,
+				   .action_shift = (uint8_t)(32 - ab)};
+	t->key_off = t->mask_off = t->prio_off = 4;
+	t->data_off = t->key_off + t->key_size;
+	t->stride = ALIGN8(t->data_off + t->data_max);
+	/* One line per slot where 8 bytes or less buy it (8, 16, 32 or 64 divide a line). */
+	next = t->stride <= 8 ? 8 : 1u << (32 - __builtin_clz(t->stride - 1));
+	if (next <= CACHE_LINE && next - t->stride <= 8)
+		t->stride = next;
 }
 
 static int
@@ -592,11 +645,6 @@ table_compile(struct ft_pipeline *pipe, uint32_t id, struct ptable *t, struct ft
 		if (pipe->actions[act].data_size > t->data_max)
 			t->data_max = pipe->actions[act].data_size;
 	}
-	t->key_off = 8;
-	t->mask_off = t->key_off + t->key_stride;
-	t->prio_off = t->mask_off + (t->wildcard ? t->key_stride : 0);
-	t->data_off = t->prio_off + (t->wildcard ? 8 : 0);
-	t->stride = ALIGN8(t->data_off + t->data_max);
 	/*
 	 * Room for the entries, for the new slots of in-flight modifies, and the defaults;
 	 * handles likewise, for adds that follow deletes in one transaction (a deleted
@@ -605,6 +653,7 @@ table_compile(struct ft_pipeline *pipe, uint32_t id, struct ptable *t, struct ft
 	extra = t->decl.size / 16 > 16 ? t->decl.size / 16 : 16;
 	t->n_slots = t->decl.size + extra + 2;
 	t->n_handles = t->decl.size + extra;
+	slot_layout(pipe, t);
 	t->slots = big_calloc(t->n_slots, t->stride);
 	t->free_handles = malloc(sizeof(uint32_t) * t->n_handles);
 	t->idle_timeout_ms = t->decl.idle_timeout_ms;
@@ -643,11 +692,9 @@ table_compile(struct ft_pipeline *pipe, uint32_t id, struct ptable *t, struct ft
 	{
 		uint32_t s = slot_alloc(t);
 		uint8_t *p = slot_ptr(t, s);
-		uint16_t act = (uint16_t)t->decl.default_action;
-		uint32_t handle = UINT32_MAX;
+		uint32_t act = t->decl.default_action;
 
-		memcpy(p, &handle, 4);
-		memcpy(p + 4, &act, 2);
+		slot_header_set(t, s, UINT32_MAX, act, false);
 		if (t->decl.default_data)
 			memcpy(p + t->data_off, t->decl.default_data,
 			       pipe->actions[act].data_size);
@@ -1551,13 +1598,10 @@ static void
 slot_fill(struct ptable *t, uint32_t s, uint32_t handle, const struct txn_op *op)
 {
 	uint8_t *p = slot_ptr(t, s);
-	uint16_t act = (uint16_t)op->action, flags = op->learned ? SLOT_F_LEARNED : 0;
 
-	memcpy(p, &handle, 4);
-	memcpy(p + 4, &act, 2);
-	memcpy(p + 6, &flags, 2);
-	if (op->key)
-		memcpy(p + t->key_off, op->key, t->key_stride);
+	slot_header_set(t, s, handle, op->action, op->learned);
+	if (op->key) /* a compact slot has no room for the key's padding */
+		memcpy(p + t->key_off, op->key, t->compact ? t->key_size : t->key_stride);
 	if (t->wildcard && op->mask) { /* a default action has neither key nor mask */
 		memcpy(p + t->mask_off, op->mask, t->key_stride);
 		memcpy(p + t->prio_off, &op->priority, 4);
@@ -1603,7 +1647,7 @@ apply_first(struct ft_pipeline *pipe, int c, struct txn_op *op, uint32_t index,
 		if ((s = slot_alloc(t)) == MT_MISS)
 			return ft_error_set(err, -ENOSPC, FT_ERR_ENTRY, index, t->name,
 					    "too many changes to a full table in one transaction");
-		op->learned = (slot_ptr(t, old)[6] & SLOT_F_LEARNED) != 0;
+		op->learned = slot_learned(t, old);
 		slot_fill(t, s, slot_handle(t, old), op);
 		mt_replace(t->copy[c].mt, old, s);
 		op->old_slot = old;
@@ -1852,7 +1896,7 @@ entry_info(struct ft_pipeline *pipe, uint32_t table, uint32_t s, struct ft_entry
 	memset(out, 0, sizeof(*out));
 	out->handle = slot_handle(t, s);
 	out->action = slot_action(t, s);
-	out->learned = (p[6] & SLOT_F_LEARNED) != 0;
+	out->learned = slot_learned(t, s);
 	out->key = p + t->key_off;
 	out->data = p + t->data_off;
 	if (t->wildcard) {
@@ -2248,6 +2292,7 @@ ft_pipeline_expire(struct ft_pipeline *pipe, ft_entry_fn fn, void *arg, struct f
 			continue;
 		for (uint32_t i = 0; i < wc.n; i++) {
 			uint32_t s = wc.slots[2 * i + 1], h = wc.slots[2 * i];
+			const uint8_t *p = slot_ptr(t, s);
 			uint32_t idle = now - atomic_load_explicit(&t->last_hit[h],
 								   memory_order_relaxed);
 			struct txn_op *op;
@@ -2256,10 +2301,10 @@ ft_pipeline_expire(struct ft_pipeline *pipe, ft_entry_fn fn, void *arg, struct f
 				continue;
 			op->kind = TX_DELETE;
 			op->table = ti;
-			op->key = bytes_dup(slot_ptr(t, s) + t->key_off, t->key_stride, 0);
+			op->key = bytes_dup(p + t->key_off, t->key_size, t->key_stride);
 			if (t->wildcard) {
-				op->mask = bytes_dup(slot_ptr(t, s) + t->mask_off, t->key_stride, 0);
-				memcpy(&op->priority, slot_ptr(t, s) + t->prio_off, 4);
+				op->mask = bytes_dup(p + t->mask_off, t->key_size, t->key_stride);
+				memcpy(&op->priority, p + t->prio_off, 4);
 			}
 			if (op->key == NULL || (t->wildcard && op->mask == NULL)) {
 				op_free(op);

@@ -11,16 +11,33 @@
  *
  * Tables. Each P4 table has an entry pool (fixed-size slots, immutable once
  * published) and two match structures (model/mt.h), plus per copy the
- * default action. pipe->active says which copy workers read. An entry slot:
+ * default action. pipe->active says which copy workers read. Entry slots
+ * come in two layouts. The compact one, for exact tables whose handle, action
+ * and flag fit 32 bits (nearly all), packs the slot so that it fits one
+ * cache line whenever key and data allow (a lookup at 1M entries then misses
+ * one line less per packet):
  *
- *	+0  uint32_t handle   stable id: counters and idle times are per handle
- *	                      (in a free slot: the next free slot)
- *	+4  uint16_t action
- *	+6  uint16_t flags    SLOT_F_*
+ *	+0  uint32_t word     handle in the low handle_bits bits (stable id:
+ *	                      counters and idle times are per handle), then
+ *	                      SLOT_F_LEARNED, the action in the top action_bits
+ *	+4  key (key_size bytes, not padded)
+ *	    action data (data_max bytes, right after the key)
+ *
+ * Its stride is the packed size rounded to 8, and to the next power of two
+ * up to 64 when that costs at most 8 bytes more; the slot array is 64-byte
+ * aligned, so a slot of 8, 16, 32 or 64 bytes never crosses a line. The wide
+ * layout (wildcard tables, and exact ones whose ids do not fit 32 bits):
+ *
+ *	+0  uint32_t handle
+ *	+4  uint32_t word     SLOT_F_* in the low 16 bits, the action in the high ones
  *	+8  key (key_size, padded to 8)
  *	    mask (wildcard tables only, same size)
  *	    priority (wildcard tables only, uint32_t, padded to 8)
  *	    action data (data_max bytes)
+ *
+ * In either layout a free slot's first 4 bytes are the next free slot.
+ * slot_handle(), slot_action() and slot_learned() read both layouts;
+ * slot_header_set() writes them.
  *
  * Readers and the writer meet only at pipe->active and pipe->gen, and at
  * each worker's busy_gen (see pipeline.c, "grace period").
@@ -148,6 +165,18 @@ struct ckey {
 	uint8_t match;	 /* enum ft_match_kind */
 };
 
+/*
+ * How to read a slot's header in either layout without a branch (see
+ * slot_handle() and slot_action()); small, so that the packet path keeps a
+ * copy in registers.
+ */
+struct slot_fmt {
+	uint32_t handle_mask; /* compact: (1 << handle_bits) - 1; wide: UINT32_MAX */
+	uint32_t learned_bit; /* in that word: compact 1 << handle_bits; wide 1 */
+	uint8_t word_off;     /* the word with action and flag: compact 0, wide 4 */
+	uint8_t action_shift; /* the action is the top bits: compact 32 - action_bits, wide 16 */
+};
+
 /* One copy of a table's mutable state. */
 struct tcopy {
 	struct mt *mt;
@@ -170,6 +199,8 @@ struct ptable {
 	uint8_t *slots;
 	uint32_t stride, n_slots;
 	uint32_t key_off, mask_off, prio_off, data_off;
+	bool compact;	      /* slot layout (above) */
+	struct slot_fmt fmt;
 	uint32_t free_slot;     /* first free slot, MT_MISS if none (see slot_alloc()) */
 	uint32_t *free_handles; /* stack */
 	uint32_t n_free_handles;
@@ -315,25 +346,72 @@ slot_ptr(const struct ptable *t, uint32_t idx)
 	return t->slots + (size_t)idx * t->stride;
 }
 
+/*
+ * The 32-bit word at 'off' of a slot (host order): at 0 the header word
+ * (compact), the handle (wide) or the next free slot (free); at 4, in a wide
+ * slot, action and flags.
+ */
+static inline uint32_t
+slot_word(const uint8_t *slot, uint32_t off)
+{
+	uint32_t w;
+
+	__builtin_memcpy(&w, slot + off, 4);
+	return w;
+}
+
+static inline uint32_t
+fmt_handle(const struct slot_fmt *f, const uint8_t *slot)
+{
+	return slot_word(slot, 0) & f->handle_mask;
+}
+
+static inline uint16_t
+fmt_action(const struct slot_fmt *f, const uint8_t *slot)
+{
+	return (uint16_t)(slot_word(slot, f->word_off) >> f->action_shift);
+}
+
 static inline uint32_t
 slot_handle(const struct ptable *t, uint32_t idx)
 {
-	uint32_t h;
-
-	__builtin_memcpy(&h, slot_ptr(t, idx), 4);
-	return h;
+	return fmt_handle(&t->fmt, slot_ptr(t, idx));
 }
 
 static inline uint16_t
 slot_action(const struct ptable *t, uint32_t idx)
 {
-	uint16_t a;
-
-	__builtin_memcpy(&a, slot_ptr(t, idx) + 4, 2);
-	return a;
+	return fmt_action(&t->fmt, slot_ptr(t, idx));
 }
 
 #define SLOT_F_LEARNED 1u
+
+static inline bool
+slot_learned(const struct ptable *t, uint32_t idx)
+{
+	return (slot_word(slot_ptr(t, idx), t->fmt.word_off) & t->fmt.learned_bit) != 0;
+}
+
+/*
+ * Writes slot 'idx''s handle, action and flag. A handle wider than the
+ * table's handles (UINT32_MAX: a default slot's, never read) is cut to them.
+ */
+static inline void
+slot_header_set(const struct ptable *t, uint32_t idx, uint32_t handle, uint32_t action,
+		bool learned)
+{
+	const struct slot_fmt *f = &t->fmt;
+	uint8_t *p = slot_ptr(t, idx);
+	uint32_t w = action << f->action_shift | (learned ? f->learned_bit : 0);
+
+	if (t->compact) {
+		w |= handle & f->handle_mask;
+		__builtin_memcpy(p, &w, 4);
+	} else {
+		__builtin_memcpy(p, &handle, 4);
+		__builtin_memcpy(p + 4, &w, 4);
+	}
+}
 
 uint64_t pipe_now(const struct ft_pipeline *pipe);
 
