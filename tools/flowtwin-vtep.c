@@ -90,7 +90,6 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mempool.h>
-#include <rte_spinlock.h>
 
 #include <flowtwin/compile.h>
 #include <flowtwin/ctl.h>
@@ -210,7 +209,7 @@ struct lworker {
 	unsigned int lcore;
 	struct ft_dpdk_worker *dw;
 	struct ft_twin_lane *lane; /* --offload sim: its lane of the daemon's twin */
-	rte_spinlock_t twin_lock;
+	uint32_t twin_lock; /* 1: taken (lane_trylock()) */
 	uint32_t twin_wanted; /* the main lcore waits for the lock: leave the twin alone */
 	uint16_t poll_port[MAX_PORTS], poll_queue[MAX_PORTS];
 	uint32_t n_poll;
@@ -622,13 +621,33 @@ broadcast_line(void *arg, const char *line)
  * the CPU while it waits, which it may share with a worker. It waits for
  * one burst of each at most; meanwhile the workers run the model alone.
  */
+/*
+ * A lane's lock: C11-style atomics rather than rte_spinlock, whose x86
+ * inline assembly ThreadSanitizer cannot see (it then reports every read
+ * of the rules as a race).
+ */
+static bool
+lane_trylock(struct lworker *wk)
+{
+	uint32_t free_ = 0;
+
+	return __atomic_compare_exchange_n(&wk->twin_lock, &free_, 1, false, __ATOMIC_ACQUIRE,
+	                                   __ATOMIC_RELAXED);
+}
+
+static void
+lane_unlock(struct lworker *wk)
+{
+	__atomic_store_n(&wk->twin_lock, 0, __ATOMIC_RELEASE);
+}
+
 static void
 twin_lock(struct daemon *d)
 {
 	for (uint32_t i = 0; i < d->n_wk; i++)
 		__atomic_store_n(&d->wk[i]->twin_wanted, 1, __ATOMIC_RELAXED);
 	for (uint32_t i = 0; i < d->n_wk; i++)
-		while (!rte_spinlock_trylock(&d->wk[i]->twin_lock))
+		while (!lane_trylock(d->wk[i]))
 			sched_yield();
 }
 
@@ -636,7 +655,7 @@ static void
 twin_unlock(struct daemon *d)
 {
 	for (uint32_t i = 0; i < d->n_wk; i++) {
-		rte_spinlock_unlock(&d->wk[i]->twin_lock);
+		lane_unlock(d->wk[i]);
 		__atomic_store_n(&d->wk[i]->twin_wanted, 0, __ATOMIC_RELAXED);
 	}
 }
@@ -788,7 +807,7 @@ run_burst(void *arg, struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n
 		*res = &wk->fres->burst;
 	} else if (d->twin == NULL || multiseg ||
 	           __atomic_load_n(&wk->twin_wanted, __ATOMIC_RELAXED) ||
-	           !rte_spinlock_trylock(&wk->twin_lock)) {
+	           !lane_trylock(wk)) {
 		/* The twin takes single-segment packets only: the model refuses the others. */
 		for (uint16_t i = 0; d->twin != NULL && i < n; i++)
 			if (pkts[i]->in_port < MAX_PORTS)
@@ -797,7 +816,7 @@ run_burst(void *arg, struct ft_worker *w, struct ft_pkt *const *pkts, uint16_t n
 		return ft_worker_run(w, pkts, n, wk->res);
 	} else {
 		rc = ft_twin_lane_run(wk->lane, w, pkts, n, wk->tres);
-		rte_spinlock_unlock(&wk->twin_lock);
+		lane_unlock(wk);
 		*res = &wk->tres->burst;
 	}
 	if (rc < 0)
@@ -1845,7 +1864,6 @@ worker_create(struct daemon *d, uint32_t id)
 	wk->d = d;
 	wk->id = id;
 	wk->lcore = d->threaded ? d->lcore_of[id] : rte_get_main_lcore();
-	rte_spinlock_init(&wk->twin_lock);
 	wk->res = calloc(1, sizeof(*wk->res));
 	wk->tres = calloc(1, sizeof(*wk->tres));
 	wk->fres = calloc(1, sizeof(*wk->fres));

@@ -154,6 +154,8 @@ ft_twin_lane_create(struct ft_twin *t, struct ft_error *err)
 	}
 	l->twin = t;
 	if (lane_fit(l) != 0) {
+		free(l->ctr);
+		free(l->seen);
 		free(l);
 		ft_error_set(err, -ENOMEM, FT_ERR_RESOURCE, UINT32_MAX, "twin", "out of memory");
 		return NULL;
@@ -219,7 +221,6 @@ ft_twin_counters_collect(struct ft_twin *t)
 			continue; /* no COUNT */
 		for (uint32_t k = 0; k < t->n_lanes; k++) {
 			struct ft_twin_lane *l = t->lanes[k];
-
 			uint64_t h, b;
 
 			/* Nothing new: bytes of a packet whose hit is not out yet wait for it. */

@@ -162,8 +162,8 @@ void ft_twin_lane_destroy(struct ft_twin_lane *l);
 /*
  * As ft_twin_run() on the lane's twin, from the lane's thread: the NIC's
  * counts go to the lane, the model's scratch is the lane's. Several lanes
- * may run at once, never during a sync, a collect or another call on the
- * twin. Returns as ft_twin_run().
+ * may run at once, and a collect meanwhile; never during a sync, a lane's
+ * create or destroy, or ft_twin_run(). Returns as ft_twin_run().
  */
 int ft_twin_lane_run(struct ft_twin_lane *l, struct ft_worker *w, struct ft_pkt *const *pkts,
 		     uint16_t n, struct ft_twin_result *res);
