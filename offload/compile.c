@@ -3828,6 +3828,21 @@ ft_offload_software(const struct ft_offload *off, struct ft_worker *w,
 		    const struct ft_restore **ctx, struct ft_burst_result *scratch,
 		    struct ft_burst_result *res)
 {
+	for (uint16_t j = 0; j < m && j < FT_BURST_MAX; j++) {
+		const struct ft_pkt *p = pkts[which[j]];
+
+		ctx[j] = (p->flags & FT_PKT_F_MARK) && p->nb_segs == 1
+				 ? ft_offload_restore(off, p->mark)
+				 : NULL;
+	}
+	return ft_offload_resume(w, pkts, which, m, ctx, scratch, res);
+}
+
+int
+ft_offload_resume(struct ft_worker *w, struct ft_pkt *const *pkts, const uint16_t *which,
+		  uint16_t m, const struct ft_restore *const *ctx,
+		  struct ft_burst_result *scratch, struct ft_burst_result *res)
+{
 	struct ft_pkt *sw[FT_BURST_MAX];
 	const struct ft_resume *rs[FT_BURST_MAX];
 	uint16_t src[FT_BURST_MAX], k = 0;
@@ -3835,11 +3850,8 @@ ft_offload_software(const struct ft_offload *off, struct ft_worker *w,
 
 	for (uint16_t j = 0; j < m && j < FT_BURST_MAX; j++) {
 		struct ft_pkt *p = pkts[which[j]];
-		const struct ft_restore *r = (p->flags & FT_PKT_F_MARK) && p->nb_segs == 1
-						     ? ft_offload_restore(off, p->mark)
-						     : NULL;
+		const struct ft_restore *r = ctx[j];
 
-		ctx[j] = r;
 		if (r != NULL && r->kind == FT_RESTORE_OUTPUT) {
 			ft_burst_send(res, p, r->port, which[j]);
 			continue;

@@ -236,18 +236,16 @@ int
 ft_dpdk_restore_run(struct ft_dpdk_restore *r, uint32_t reader, struct ft_worker *w,
                     struct ft_pkt *const *pkts, uint16_t n, struct ft_dpdk_flow_result *res)
 {
-	struct ft_burst_result *br, *sw;
-	const struct ft_resume *rs[FT_BURST_MAX];
-	struct ft_pkt *in[FT_BURST_MAX];
-	uint16_t src[FT_BURST_MAX], k = 0;
+	const struct ft_restore *ctx[FT_BURST_MAX];
+	uint16_t which[FT_BURST_MAX];
+	struct ft_burst_result *br;
 	const struct table *t;
 	struct reader *rd;
-	int rc = 0;
+	int rc;
 
 	if (n > FT_BURST_MAX || reader >= r->n_readers)
 		return -EINVAL;
 	rd = &r->rd[reader];
-	sw = &rd->sw;
 	br = &res->burst;
 	br->n_tx = br->n_events = 0;
 	res->bad_mark = 0;
@@ -255,42 +253,24 @@ ft_dpdk_restore_run(struct ft_dpdk_restore *r, uint32_t reader, struct ft_worker
 	 * bumped after a table was published comes with that table. */
 	atomic_store(&rd->busy, atomic_load_explicit(&r->gen, memory_order_acquire));
 	t = atomic_load(&r->now);
-	/* As ft_offload_software(), with the contexts of the table. */
 	for (uint16_t i = 0; i < n; i++) {
-		struct ft_pkt *p = pkts[i];
+		const struct ft_pkt *p = pkts[i];
 		bool marked = (p->flags & FT_PKT_F_MARK) && p->nb_segs == 1;
-		const struct ft_restore *c = marked && p->mark < t->size ? t->ctx[p->mark] : NULL;
 
+		ctx[i] = marked && p->mark < t->size ? t->ctx[p->mark] : NULL;
+		which[i] = i;
 		br->drop[i] = FT_DROP_NONE;
 		br->drop_action[i] = UINT16_MAX;
 		br->used[i] = 0;
-		res->bad_mark += marked && c == NULL;
-		if (c != NULL && c->kind == FT_RESTORE_OUTPUT) {
-			res->path[i] = FT_TWIN_NIC;
-			ft_burst_send(br, p, c->port, i);
-			continue;
-		}
-		res->path[i] = c != NULL ? FT_TWIN_RESUMED : FT_TWIN_SOFTWARE;
-		rs[k] = c != NULL ? &c->resume : NULL;
-		src[k] = i;
-		in[k++] = p;
+		res->bad_mark += marked && ctx[i] == NULL;
+		res->path[i] = ctx[i] == NULL                         ? FT_TWIN_SOFTWARE
+		               : ctx[i]->kind == FT_RESTORE_OUTPUT ? FT_TWIN_NIC
+		                                                   : FT_TWIN_RESUMED;
 	}
-	if (k > 0)
-		rc = ft_worker_run_resume(w, in, rs, k, sw);
+	rc = ft_offload_resume(w, pkts, which, n, ctx, &rd->sw, br);
 	/* The contexts' steps are read no more: leave the read side. */
 	atomic_store_explicit(&rd->busy, 0, memory_order_release);
 	if (rc < 0)
 		return rc;
-	for (uint32_t x = 0; k > 0 && x < sw->n_tx; x++)
-		ft_burst_send(br, sw->tx[x].pkt, sw->tx[x].port, src[sw->tx[x].src]);
-	for (uint16_t j = 0; j < k; j++) {
-		br->drop[src[j]] = sw->drop[j];
-		br->drop_action[src[j]] = sw->drop_action[j];
-		br->used[src[j]] = sw->used[j];
-	}
-	for (uint32_t e = 0; k > 0 && e < sw->n_events && br->n_events < FT_BURST_EVENTS_MAX; e++) {
-		br->events[br->n_events] = sw->events[e];
-		br->events[br->n_events++].src = src[sw->events[e].src];
-	}
 	return (int)br->n_tx;
 }

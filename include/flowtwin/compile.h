@@ -181,6 +181,16 @@ int ft_offload_software(const struct ft_offload *off, struct ft_worker *w,
 			const struct ft_restore **ctx, struct ft_burst_result *scratch,
 			struct ft_burst_result *res);
 
+/*
+ * ft_offload_software() with the contexts already found: ctx[j] is packet
+ * pkts[which[j]]'s (NULL: it runs from the start). For a caller that keeps
+ * the contexts elsewhere (driver/dpdk's restore table, read by several
+ * workers); 'ctx' is borrowed and must stay valid until it returns.
+ */
+int ft_offload_resume(struct ft_worker *w, struct ft_pkt *const *pkts, const uint16_t *which,
+		      uint16_t m, const struct ft_restore *const *ctx,
+		      struct ft_burst_result *scratch, struct ft_burst_result *res);
+
 /* Where an entry (or a table's default action, handle UINT32_MAX) runs. */
 struct ft_placement {
 	uint32_t table;
