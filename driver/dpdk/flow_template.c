@@ -85,18 +85,12 @@
 #define NONE           UINT32_MAX
 #define COMPLETION_MSG "the NIC refused the rule at its completion (RTE_FLOW_OP_ERROR)"
 
-struct nic_pt {
-	struct rte_flow_pattern_template *h; /* NULL: a free slot */
+/* A pattern template (rte_flow_pattern_template) or an actions template (rte_flow_actions_template). */
+struct nic_tmpl {
+	void *h; /* NULL: a free slot */
 	uint16_t port;
 	char *key;
 	uint32_t refs; /* tables using it */
-};
-
-struct nic_at {
-	struct rte_flow_actions_template *h;
-	uint16_t port;
-	char *key;
-	uint32_t refs;
 };
 
 struct nic_tbl {
@@ -114,8 +108,7 @@ struct qport {
 };
 
 struct dpdk_tmpl {
-	struct nic_pt *pt;
-	struct nic_at *at;
+	struct nic_tmpl *pt, *at;
 	struct nic_tbl *tbl;
 	uint32_t n_pt, n_at, n_tbl; /* slots used so far (some free) */
 	uint32_t cap_pt, cap_at, cap_tbl;
@@ -299,82 +292,57 @@ install_port(const struct ft_dpdk_flow *f, uint16_t port, bool transfer)
 	return transfer && port < RTE_MAX_ETHPORTS ? f->proxy[port] : port;
 }
 
-/* Finds or creates the NIC's pattern template for plan template 'pp'. NONE with *code. */
+/*
+ * Finds or creates the NIC's template for plan template 'pp' (a pattern
+ * template) or 'pa' (an actions template; pp NULL). NONE with *code.
+ */
 static uint32_t
-pt_get(struct ft_dpdk_flow *f, const struct ft_pattern_template *pp, int *code,
-       struct rte_flow_error *fe, uint16_t *port)
+tmpl_get(struct ft_dpdk_flow *f, const struct ft_pattern_template *pp,
+         const struct ft_actions_template *pa, int *code, struct rte_flow_error *fe,
+         uint16_t *port)
 {
 	struct dpdk_tmpl *t = f->tmpl;
-	uint16_t p = install_port(f, pp->port, pp->attr.transfer);
-	const char *key = key_of(t, p, dir_of(pp->attr.ingress, pp->attr.egress, pp->attr.transfer),
-	                         pp->pattern, NULL, NULL);
+	const struct rte_flow_pattern_template_attr *pat = pp != NULL ? &pp->attr : NULL;
+	const struct rte_flow_actions_template_attr *aat = pp == NULL ? &pa->attr : NULL;
+	uint16_t p = pp != NULL ? install_port(f, pp->port, pat->transfer)
+	                        : install_port(f, pa->port, aat->transfer);
+	const char *key = pp != NULL
+	                          ? key_of(t, p, dir_of(pat->ingress, pat->egress, pat->transfer),
+	                                   pp->pattern, NULL, NULL)
+	                          : key_of(t, p, dir_of(aat->ingress, aat->egress, aat->transfer),
+	                                   NULL, pa->actions, pa->masks);
+	struct nic_tmpl **v = pp != NULL ? &t->pt : &t->at;
+	uint32_t *n = pp != NULL ? &t->n_pt : &t->n_at, *cap = pp != NULL ? &t->cap_pt : &t->cap_at;
 	uint32_t free_slot = NONE, i;
+	struct nic_tmpl *x;
 
-	for (i = 0; i < t->n_pt; i++) {
-		if (t->pt[i].h == NULL)
+	for (i = 0; i < *n; i++) {
+		if ((*v)[i].h == NULL)
 			free_slot = free_slot == NONE ? i : free_slot;
-		else if (t->pt[i].port == p && strcmp(t->pt[i].key, key) == 0)
+		else if ((*v)[i].port == p && strcmp((*v)[i].key, key) == 0)
 			return i;
 	}
 	*port = p;
-	if (free_slot == NONE && !grow((void **)&t->pt, &t->cap_pt, t->n_pt, sizeof(*t->pt)))
+	if (free_slot == NONE && !grow((void **)v, cap, *n, sizeof(**v)))
 		goto nomem;
-	i = free_slot != NONE ? free_slot : t->n_pt;
-	if ((t->pt[i].key = strdup(key)) == NULL)
-		goto nomem;
-	*fe = (struct rte_flow_error){0};
-	rte_errno = 0;
-	t->pt[i].h = f->ops->pattern_template_create(p, &pp->attr, pp->pattern, fe);
-	if (t->pt[i].h == NULL) {
-		*code = rte_errno > 0 ? rte_errno : EIO;
-		free(t->pt[i].key);
-		t->pt[i].key = NULL;
-		return NONE;
-	}
-	t->pt[i].port = p;
-	t->pt[i].refs = 0;
-	t->n_pt += i == t->n_pt;
-	return i;
-nomem:
-	*code = ENOMEM;
-	*port = UINT16_MAX;
-	return NONE;
-}
-
-static uint32_t
-at_get(struct ft_dpdk_flow *f, const struct ft_actions_template *pa, int *code,
-       struct rte_flow_error *fe, uint16_t *port)
-{
-	struct dpdk_tmpl *t = f->tmpl;
-	uint16_t p = install_port(f, pa->port, pa->attr.transfer);
-	const char *key = key_of(t, p, dir_of(pa->attr.ingress, pa->attr.egress, pa->attr.transfer),
-	                         NULL, pa->actions, pa->masks);
-	uint32_t free_slot = NONE, i;
-
-	for (i = 0; i < t->n_at; i++) {
-		if (t->at[i].h == NULL)
-			free_slot = free_slot == NONE ? i : free_slot;
-		else if (t->at[i].port == p && strcmp(t->at[i].key, key) == 0)
-			return i;
-	}
-	*port = p;
-	if (free_slot == NONE && !grow((void **)&t->at, &t->cap_at, t->n_at, sizeof(*t->at)))
-		goto nomem;
-	i = free_slot != NONE ? free_slot : t->n_at;
-	if ((t->at[i].key = strdup(key)) == NULL)
+	i = free_slot != NONE ? free_slot : *n;
+	x = &(*v)[i];
+	if ((x->key = strdup(key)) == NULL)
 		goto nomem;
 	*fe = (struct rte_flow_error){0};
 	rte_errno = 0;
-	t->at[i].h = f->ops->actions_template_create(p, &pa->attr, pa->actions, pa->masks, fe);
-	if (t->at[i].h == NULL) {
+	x->h = pp != NULL ? (void *)f->ops->pattern_template_create(p, pat, pp->pattern, fe)
+	                  : (void *)f->ops->actions_template_create(p, aat, pa->actions, pa->masks,
+	                                                            fe);
+	if (x->h == NULL) {
 		*code = rte_errno > 0 ? rte_errno : EIO;
-		free(t->at[i].key);
-		t->at[i].key = NULL;
+		free(x->key);
+		x->key = NULL;
 		return NONE;
 	}
-	t->at[i].port = p;
-	t->at[i].refs = 0;
-	t->n_at += i == t->n_at;
+	x->port = p;
+	x->refs = 0;
+	*n += i == *n;
 	return i;
 nomem:
 	*code = ENOMEM;
@@ -463,29 +431,23 @@ collect_garbage(struct ft_dpdk_flow *f)
 			t->at[x->at[k]].refs--;
 		x->h = NULL;
 	}
-	for (uint32_t i = 0; i < t->n_pt; i++) {
-		struct rte_flow_error fe = {0};
+	for (int a = 0; a < 2; a++) {
+		struct nic_tmpl *v = a ? t->at : t->pt;
 
-		if (t->pt[i].h == NULL || t->pt[i].refs > 0)
-			continue;
-		if (f->ops->pattern_template_destroy(t->pt[i].port, t->pt[i].h, &fe) != 0)
-			DPDK_LOG(WARNING, "port %u: rte_flow_pattern_template_destroy: %s",
-			         t->pt[i].port, fe.message ? fe.message : "failed");
-		t->pt[i].h = NULL;
-		free(t->pt[i].key);
-		t->pt[i].key = NULL;
-	}
-	for (uint32_t i = 0; i < t->n_at; i++) {
-		struct rte_flow_error fe = {0};
+		for (uint32_t i = 0; i < (a ? t->n_at : t->n_pt); i++) {
+			struct rte_flow_error fe = {0};
 
-		if (t->at[i].h == NULL || t->at[i].refs > 0)
-			continue;
-		if (f->ops->actions_template_destroy(t->at[i].port, t->at[i].h, &fe) != 0)
-			DPDK_LOG(WARNING, "port %u: rte_flow_actions_template_destroy: %s",
-			         t->at[i].port, fe.message ? fe.message : "failed");
-		t->at[i].h = NULL;
-		free(t->at[i].key);
-		t->at[i].key = NULL;
+			if (v[i].h == NULL || v[i].refs > 0)
+				continue;
+			if ((a ? f->ops->actions_template_destroy(v[i].port, v[i].h, &fe)
+			       : f->ops->pattern_template_destroy(v[i].port, v[i].h, &fe)) != 0)
+				DPDK_LOG(WARNING, "port %u: rte_flow_%s_template_destroy: %s",
+				         v[i].port, a ? "actions" : "pattern",
+				         fe.message ? fe.message : "failed");
+			v[i].h = NULL;
+			free(v[i].key);
+			v[i].key = NULL;
+		}
 	}
 }
 
@@ -560,7 +522,7 @@ slot_table(struct ft_dpdk_flow *f, const struct ft_template_plan *plan, uint32_t
 	want->n_pt = (uint8_t)ptb->n_pattern_templates;
 	want->n_at = (uint8_t)ptb->n_actions_templates;
 	for (uint8_t k = 0; k < want->n_pt; k++) {
-		want->pt[k] = pt_get(f, ft_template_plan_pattern(plan, ptb->pattern_templates[k]),
+		want->pt[k] = tmpl_get(f, ft_template_plan_pattern(plan, ptb->pattern_templates[k]), NULL,
 		                     &x->code, &x->fe, &x->port);
 		if (want->pt[k] == NONE) {
 			x->call = "rte_flow_pattern_template_create";
@@ -568,7 +530,7 @@ slot_table(struct ft_dpdk_flow *f, const struct ft_template_plan *plan, uint32_t
 		}
 	}
 	for (uint8_t k = 0; k < want->n_at; k++) {
-		want->at[k] = at_get(f, ft_template_plan_actions(plan, ptb->actions_templates[k]),
+		want->at[k] = tmpl_get(f, NULL, ft_template_plan_actions(plan, ptb->actions_templates[k]),
 		                     &x->code, &x->fe, &x->port);
 		if (want->at[k] == NONE) {
 			x->call = "rte_flow_actions_template_create";
