@@ -3822,6 +3822,18 @@ ft_offload_restore(const struct ft_offload *off, uint32_t mark)
 	return NULL;
 }
 
+uint32_t
+ft_offload_n_contexts(const struct ft_offload *off)
+{
+	return off->n_ctxs;
+}
+
+uint32_t
+ft_offload_context_mark(const struct ft_offload *off, uint32_t i)
+{
+	return i < off->n_ctxs ? off->ctxs[i].id : 0;
+}
+
 int
 ft_offload_software(const struct ft_offload *off, struct ft_worker *w,
 		    struct ft_pkt *const *pkts, const uint16_t *which, uint16_t m,

@@ -8,9 +8,9 @@
  *
  * A table maps MARK ids to 'const struct ft_restore *' of the compiled
  * state, directly indexed (ids are allocated lowest first, so the table is
- * as large as the contexts are many). Which ids a compile made is read off
- * its rules (the MARK action of each): a compile's contexts are exactly
- * those its rules mark with, and it keeps ids from one compile to the next
+ * as large as the contexts are many). Which ids a compile made it says
+ * (ft_offload_context_mark()): a compile's contexts are exactly those its
+ * rules mark with, and it keeps ids from one compile to the next
  * for the same context and never gives a new context an id the last
  * compile used, so the last compile's table and the new ids overlay.
  *
@@ -143,39 +143,19 @@ table_new(uint32_t size, const struct table *from)
 	return t;
 }
 
-/* The MARK ids the compile's rules carry, into r->ids. 0 or -ENOMEM. */
+/* The MARK ids of the compile's contexts, into r->ids. 0 or -ENOMEM. */
 static int
 ids_read(struct ft_dpdk_restore *r, const struct ft_offload *off)
 {
-	uint32_t n = ft_offload_n_rules(off), cap = 0;
-	struct ft_flow_buf *b = malloc(sizeof(*b));
+	uint32_t n = ft_offload_n_contexts(off);
+	uint32_t *v = realloc(r->ids, (n + 1) * sizeof(*v));
 
-	if (b == NULL)
-		return -ENOMEM;
 	r->n_ids = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		if (ft_offload_rule(off, i, b) != 0)
-			continue;
-		for (const struct rte_flow_action *a = b->actions;
-		     a->type != RTE_FLOW_ACTION_TYPE_END; a++) {
-			if (a->type != RTE_FLOW_ACTION_TYPE_MARK || a->conf == NULL)
-				continue;
-			if (r->n_ids == cap) {
-				uint32_t c = cap ? cap * 2 : 64;
-				uint32_t *v = realloc(r->ids, c * sizeof(*v));
-
-				if (v == NULL) {
-					free(b);
-					r->n_ids = 0;
-					return -ENOMEM;
-				}
-				r->ids = v;
-				cap = c;
-			}
-			r->ids[r->n_ids++] = ((const struct rte_flow_action_mark *)a->conf)->id;
-		}
-	}
-	free(b);
+	if (v == NULL)
+		return -ENOMEM;
+	r->ids = v;
+	for (uint32_t i = 0; i < n; i++)
+		r->ids[r->n_ids++] = ft_offload_context_mark(off, i);
 	return 0;
 }
 

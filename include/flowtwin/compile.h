@@ -166,6 +166,14 @@ struct ft_restore {
 const struct ft_restore *ft_offload_restore(const struct ft_offload *off, uint32_t mark);
 
 /*
+ * The MARK ids of the last compile's restore contexts (those its rules mark
+ * with): ids[0 .. n - 1] for i < ft_offload_n_contexts(). O(contexts), not
+ * O(rules).
+ */
+uint32_t ft_offload_n_contexts(const struct ft_offload *off);
+uint32_t ft_offload_context_mark(const struct ft_offload *off, uint32_t i);
+
+/*
  * The software side of a burst a NIC ran first: packets pkts[which[j]]
  * (j < m) reached software. A packet marked with an OUTPUT context leaves
  * as it is on its port; one with a RESUME context resumes in the model
