@@ -2753,7 +2753,7 @@ memo_find(struct fill *f, const struct sentry *e)
 
 		if (me->e == NULL ||
 		    (me->e->action == e->action && me->e->dhash == e->dhash &&
-		     memcmp(me->e->data, e->data, e->dsize) == 0))
+		     (e->dsize == 0 || memcmp(me->e->data, e->data, e->dsize) == 0)))
 			return me;
 	}
 }
@@ -3536,7 +3536,8 @@ rule_view(const struct ft_offload *off, uint32_t i, struct rview *v)
 			if (r->items[it].layer == kp->f[k].layer && r->items[it].size != 0)
 				bits_put(v->buf + r->items[it].off, kp->f[k].off, kp->f[k].bits, v16);
 	}
-	memcpy(v->tbuf, r->targets, r->n_targets * sizeof(*r->targets));
+	if (r->n_targets > 0)
+		memcpy(v->tbuf, r->targets, r->n_targets * sizeof(*r->targets));
 	for (uint32_t k = 0; k < r->n_targets; k++)
 		if (v->tbuf[k].kind == FT_TARGET_ENTRY && v->tbuf[k].id == kp->table &&
 		    v->tbuf[k].index == kp->handle)
@@ -3759,7 +3760,8 @@ ft_offload_rule_targets(const struct ft_offload *off, uint32_t i,
 	if (i >= off->n_rules)
 		return -ENOENT;
 	r = rule_view(off, i, &v);
-	memcpy(targets, v.targets, r->n_targets * sizeof(*targets));
+	if (r->n_targets > 0)
+		memcpy(targets, v.targets, r->n_targets * sizeof(*targets));
 	*n = r->n_targets;
 	return 0;
 }
