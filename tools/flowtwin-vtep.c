@@ -2073,21 +2073,30 @@ periodic(struct daemon *d)
 		twin_sync(d);
 }
 
-/* One burst from each of the worker's queues; true if one had packets. */
+/*
+ * One burst from each of the worker's queues; true if one had packets.
+ * With the NIC's rules, a round that found every queue short of a full
+ * burst says so to the restore table (dpdk_restore.h: packets in the rings).
+ */
 static bool
 worker_round(struct lworker *wk)
 {
-	bool busy = false;
+	struct ft_dpdk_restore *rt = wk->d->restore;
+	uint64_t round = rt != NULL ? ft_dpdk_restore_round(rt) : 0;
+	bool busy = false, drained = true;
 
 	for (uint32_t i = 0; i < wk->n_poll; i++) {
 		const struct ft_burst_result *res;
 		int n = ft_dpdk_poll(wk->dw, wk->poll_port[i], wk->poll_queue[i], &res);
 
+		drained &= n >= 0 && n < BURST;
 		if (n > 0) {
 			busy = true;
 			after_burst(wk, wk->poll_port[i], n, res);
 		}
 	}
+	if (rt != NULL && drained)
+		ft_dpdk_restore_drained(rt, wk->id, round);
 	if (wk->id == 0)
 		arp_send_queued(wk);
 	return busy;

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include <sched.h>
+#include <time.h>
 
 #include <flowtwin/dpdk_restore.h>
 
@@ -48,12 +49,18 @@ struct table {
 
 struct reader {
 	alignas(64) _Atomic uint64_t busy; /* 0: out of a burst; else the generation seen */
+	_Atomic uint64_t drained;          /* 0: never said; else the epoch of its last round */
 	struct ft_burst_result sw;         /* the model's part of a burst */
 };
+
+/* How long a compile waits for a reader to drain its queues (ft_dpdk_restore_drained()). */
+#define DRAIN_WAIT_NS 100000000ull
 
 struct ft_dpdk_restore {
 	struct table *_Atomic now; /* what readers use */
 	_Atomic uint64_t gen;
+	_Atomic uint64_t epoch; /* bumped before a compile: see drain_wait() */
+	bool drain_warned;
 	/* Control thread: the last compile that succeeded, and whether the compiled
 	 * state still holds its contexts as current (no compile began since). */
 	uint32_t *ids, n_ids;
@@ -83,6 +90,7 @@ ft_dpdk_restore_create(uint32_t n_readers, struct ft_error *err)
 	r->n_readers = n_readers;
 	atomic_init(&r->now, &empty_table);
 	atomic_init(&r->gen, 1);
+	atomic_init(&r->epoch, 1);
 	return r;
 }
 
@@ -128,6 +136,62 @@ publish(struct ft_dpdk_restore *r, struct table *t)
 	table_free(old);
 }
 
+uint64_t
+ft_dpdk_restore_round(struct ft_dpdk_restore *r)
+{
+	return atomic_load_explicit(&r->epoch, memory_order_acquire);
+}
+
+void
+ft_dpdk_restore_drained(struct ft_dpdk_restore *r, uint32_t reader, uint64_t round)
+{
+	if (reader < r->n_readers)
+		atomic_store_explicit(&r->rd[reader].drained, round, memory_order_release);
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Before a compile drops the contexts of the compile before last: every
+ * packet those rules marked has reached the NIC before the last update
+ * removed them, so it is out of the rx rings once each reader has found
+ * all its queues empty in a round begun after now. Waits for that (readers
+ * that never said, none), at most DRAIN_WAIT_NS: a reader whose queues
+ * never run dry is let be, and said once.
+ */
+static void
+drain_wait(struct ft_dpdk_restore *r)
+{
+	uint64_t e = atomic_fetch_add(&r->epoch, 1) + 1, t0 = now_ns();
+
+	for (uint32_t i = 0; i < r->n_readers; i++) {
+		uint32_t spins = 0;
+		uint64_t d;
+
+		while ((d = atomic_load_explicit(&r->rd[i].drained, memory_order_acquire)) != 0 &&
+		       d < e) {
+			if (now_ns() - t0 > DRAIN_WAIT_NS) {
+				if (!r->drain_warned)
+					DPDK_LOG(WARNING, "restore: reader %u did not drain its rx "
+					                  "queues within 100 ms of a sync: a packet "
+					                  "marked two compiles ago may meet a reused "
+					                  "MARK", i);
+				r->drain_warned = true;
+				break;
+			}
+			if (++spins > 64)
+				sched_yield();
+		}
+	}
+}
+
 /* A table of 'size' ids with those of 'from' below 'size' (NULL: none). */
 static struct table *
 table_new(uint32_t size, const struct table *from)
@@ -168,6 +232,7 @@ ft_dpdk_restore_on_compile(void *arg, const struct ft_offload *off, bool compile
 	uint32_t size = 0;
 
 	if (!compiled) {
+		drain_wait(r);
 		/* What the compile keeps: the last compile's contexts, if it is still current. */
 		if (!r->ids_current)
 			r->n_ids = 0;

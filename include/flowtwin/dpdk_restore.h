@@ -34,11 +34,19 @@
  *
  * A MARK the table does not have (a compile failed and its rules went) runs
  * from the start, as the compiled state itself would run a MARK it does not
- * know. What is not covered, here as in the compiled state: a new compile
- * may give an id that the compile before last used and the last one did
- * not to a new context, so a packet marked by rules two compiles old (one
- * that waited in an rx ring through a whole sync) would resume at that new
- * context.
+ * know.
+ *
+ * Packets that wait in the rx rings. A new compile may give an id that the
+ * compile before last used, and the last one did not, to a new context: a
+ * packet marked by rules two compiles old, still in a ring, would resume at
+ * that new context. So before a compile drops those contexts, it waits
+ * until each reader has found all its rx queues empty in a round of polls
+ * begun after the compile started (every such packet reached the NIC before
+ * the last update removed its rules): each reader reads
+ * ft_dpdk_restore_round() before a round and, if every queue of the round
+ * gave less than a full burst, says ft_dpdk_restore_drained() after it. A
+ * reader that never says is not waited for; one whose queues never run dry
+ * is waited for at most 100 ms, and that is logged once.
  *
  * Threads: ft_dpdk_restore_run() on reader i from one thread per reader,
  * any number of readers at once; everything else from the control thread
@@ -97,6 +105,15 @@ int ft_dpdk_restore_run(struct ft_dpdk_restore *r, uint32_t reader, struct ft_wo
 
 /* MARK ids the published table resolves now (tests, statistics). Control thread. */
 uint32_t ft_dpdk_restore_n_marks(const struct ft_dpdk_restore *r);
+
+/*
+ * Reader side of the rx rings' drain (above): the round to pass to
+ * ft_dpdk_restore_drained(), read before a round of polls; after the round,
+ * if each of the reader's queues gave less than a full burst, the reader
+ * says so. Both from the reader's thread.
+ */
+uint64_t ft_dpdk_restore_round(struct ft_dpdk_restore *r);
+void ft_dpdk_restore_drained(struct ft_dpdk_restore *r, uint32_t reader, uint64_t round);
 
 #ifdef __cplusplus
 }

@@ -31,6 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -324,6 +326,76 @@ test_table(void **state)
 	pipeline_free(pipe, ctl, vtep);
 }
 
+static double
+secs(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A reader that drains its queues once the next compile has begun (after round 'start'). */
+struct drainer {
+	struct ft_dpdk_restore *r;
+	uint64_t start;
+};
+
+static void *
+drainer(void *arg)
+{
+	struct drainer *d = arg;
+	uint64_t round;
+
+	while ((round = ft_dpdk_restore_round(d->r)) == d->start)
+		sched_yield();
+	ft_dpdk_restore_drained(d->r, 1, round);
+	return NULL;
+}
+
+/* A compile waits for the readers that say they drain their rx queues, for 100 ms at most. */
+static void
+test_drain(void **state)
+{
+	struct ft_ctl *ctl;
+	struct ft_vtep *vtep;
+	struct ft_pipeline *pipe = vtep_pipeline(&ctl, &vtep);
+	struct ft_offload_params op = {
+	        .profile = ft_nic_profile_find("cx6dx"), .ports = ports, .n_ports = 3};
+	struct ft_error err = {0};
+	struct ft_dpdk_restore *r;
+	struct ft_offload *off;
+	struct drainer dr;
+	pthread_t th;
+	double t;
+
+	(void)state;
+	assert_non_null(r = ft_dpdk_restore_create(2, &err));
+	assert_non_null(off = ft_offload_create(pipe, &op, &err));
+	compile(off, r); /* no reader ever said: nothing to wait for */
+
+	/* Reader 0 drained once, before this compile began, then stopped polling. */
+	ft_dpdk_restore_drained(r, 0, ft_dpdk_restore_round(r));
+	t = secs();
+	compile(off, r);
+	assert_true(secs() - t >= 0.099);
+	assert_true(ft_dpdk_restore_n_marks(r) > 0);
+
+	/* Reader 0 drains in a round begun after the compile did; reader 1 too, on a thread. */
+	dr.r = r;
+	dr.start = ft_dpdk_restore_round(r);
+	assert_int_equal(pthread_create(&th, NULL, drainer, &dr), 0);
+	ft_dpdk_restore_drained(r, 0, dr.start + 1);
+	compile(off, r);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_true(ft_dpdk_restore_n_marks(r) > 0);
+
+	ft_dpdk_restore_drained(r, 5, 1); /* no such reader: ignored */
+	ft_dpdk_restore_destroy(r);
+	ft_offload_destroy(off);
+	pipeline_free(pipe, ctl, vtep);
+}
+
 static void
 test_readers_during_compiles(void **state)
 {
@@ -549,6 +621,7 @@ main(void)
 	const struct CMUnitTest unit[] = {
 	        cmocka_unit_test(test_table),
 	        cmocka_unit_test(test_readers_during_compiles),
+	        cmocka_unit_test(test_drain),
 	};
 	const struct CMUnitTest eal[] = {
 	        cmocka_unit_test(test_sync_hook),
