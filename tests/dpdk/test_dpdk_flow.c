@@ -48,19 +48,9 @@
 #include <flowtwin/vtep.h>
 
 #include "flow_private.h"
+#include "test_util.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
 
 static uint16_t null0, ring0, ring1;
 
@@ -444,26 +434,6 @@ static const struct dpdk_flow_ops fake_ops = {
 };
 
 static int
-sum_packets(uint32_t table, const struct ft_entry_info *e, void *arg)
-{
-	(void)table;
-	*(uint64_t *)arg += e->packets;
-	return 0;
-}
-
-static uint64_t
-entry_packets(struct ft_pipeline *pipe)
-{
-	struct ft_program_info info;
-	uint64_t sum = 0;
-
-	ft_program_info(ft_pipeline_program(pipe), &info);
-	for (uint32_t t = 0; t < info.n_tables; t++)
-		ft_pipeline_table_walk(pipe, t, sum_packets, &sum);
-	return sum;
-}
-
-static int
 count_sw(const struct ft_placement *p, void *arg)
 {
 	*(uint32_t *)arg += p->reason != NULL && p->rules == 0 && p->handle != UINT32_MAX;
@@ -532,14 +502,14 @@ test_fake_nic(void **state)
 		if (fake.r[i].used)
 			fake.r[i].hits = 2;
 	{
-		uint64_t before = entry_packets(pipe);
+		uint64_t before = test_entry_packets(pipe);
 
 		assert_int_equal(ft_dpdk_flow_counters_collect(f), 0);
 		assert_true(fake.queries > 0);
-		assert_true(entry_packets(pipe) > before);
-		before = entry_packets(pipe);
+		assert_true(test_entry_packets(pipe) > before);
+		before = test_entry_packets(pipe);
 		assert_int_equal(ft_dpdk_flow_counters_collect(f), 0); /* reset: nothing new */
-		assert_int_equal(entry_packets(pipe), before);
+		assert_int_equal(test_entry_packets(pipe), before);
 	}
 
 	/* A port restart: the NIC forgot everything; reinstall puts it all back. */

@@ -49,22 +49,12 @@
 #include <flowtwin/vtep.h>
 
 #include "flow_private.h"
+#include "test_util.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MARKS_MAX     4096
 #define READERS       2
 #define ROUNDS        40
-
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
 
 static const uint32_t ports[] = {0, 1, 2}; /* vtep_entries.txt's uplink and access ports */
 static const char toggled[] = "02:00:00:00:00:77 vni 100";

@@ -59,19 +59,9 @@
 #include <flowtwin/vtep.h>
 
 #include "flow_private.h"
+#include "test_util.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifndef UNDER_ASAN
-#define UNDER_ASAN 0
-#endif
 
 #define BUF_LEN   2048
 #define POOL_PKTS 512
@@ -987,26 +977,6 @@ traffic(struct run *r, uint32_t n, const char *when)
 	}
 }
 
-static int
-sum_packets(uint32_t table, const struct ft_entry_info *e, void *arg)
-{
-	(void)table;
-	*(uint64_t *)arg += e->packets;
-	return 0;
-}
-
-static uint64_t
-entry_packets(struct ft_pipeline *pipe)
-{
-	struct ft_program_info info;
-	uint64_t sum = 0;
-
-	ft_program_info(ft_pipeline_program(pipe), &info);
-	for (uint32_t t = 0; t < info.n_tables; t++)
-		ft_pipeline_table_walk(pipe, t, sum_packets, &sum);
-	return sum;
-}
-
 /* Entries the NIC refused a rule of, now in software. */
 static int
 count_refused(const struct ft_placement *p, void *arg)
@@ -1136,9 +1106,9 @@ test_template_twin(void **state)
 	/* Counters: read with reset, the backend's entries count what the model's do. */
 	assert_int_equal(ft_dpdk_flow_counters_collect(r.f), 0);
 	assert_true(fake.queries > 0);
-	assert_int_equal(entry_packets(r.b.pipe), entry_packets(r.a.pipe));
+	assert_int_equal(test_entry_packets(r.b.pipe), test_entry_packets(r.a.pipe));
 	assert_int_equal(ft_dpdk_flow_counters_collect(r.f), 0); /* reset: nothing new */
-	assert_int_equal(entry_packets(r.b.pipe), entry_packets(r.a.pipe));
+	assert_int_equal(test_entry_packets(r.b.pipe), test_entry_packets(r.a.pipe));
 
 	/* Rules refused at their completion: their entry goes back to software. */
 	ft_offload_placement_walk(ft_dpdk_flow_offload(r.f), count_refused, &n_sw);
@@ -1160,7 +1130,7 @@ test_template_twin(void **state)
 	tables = fake.tables_made;
 	n = ft_dpdk_flow_n_rules(r.f);
 	assert_int_equal(ft_dpdk_flow_counters_collect(r.f), 0); /* a restart loses the NIC's */
-	assert_int_equal(entry_packets(r.b.pipe), entry_packets(r.a.pipe));
+	assert_int_equal(test_entry_packets(r.b.pipe), test_entry_packets(r.a.pipe));
 	fake_restart();
 	assert_int_equal(fake_live_rules(), 0);
 	assert_int_equal(ft_dpdk_flow_reinstall(r.f, &err), 0);
@@ -1170,7 +1140,7 @@ test_template_twin(void **state)
 	assert_int_equal(fake.tables_made, tables);
 	traffic(&r, 2000, "after a restart");
 	assert_int_equal(ft_dpdk_flow_counters_collect(r.f), 0);
-	assert_int_equal(entry_packets(r.b.pipe), entry_packets(r.a.pipe));
+	assert_int_equal(test_entry_packets(r.b.pipe), test_entry_packets(r.a.pipe));
 
 	/* The queue (256 here) never held more than it can. */
 	assert_true(fake.pending_max <= 256);
