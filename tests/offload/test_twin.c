@@ -24,6 +24,7 @@
  * hit, then fails.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -970,6 +971,7 @@ struct lane_thread {
 };
 
 static atomic_uint lanes_done;
+static atomic_uint collects_done; /* by the main thread while the lanes run */
 
 static void *
 lane_main(void *arg)
@@ -980,6 +982,10 @@ lane_main(void *arg)
 	for (uint32_t i = lt->first; i < lt->n && !lt->failed;) {
 		struct ft_pkt *p[16];
 		uint16_t m = 0;
+
+		/* Half way, wait for two collects: they must meet the lanes running. */
+		while (i >= lt->n / 2 && atomic_load(&collects_done) < 2)
+			sched_yield();
 
 		for (; i < lt->n && m < 16; i += lt->step) {
 			const struct pkt_spec *sp = &lt->specs[i];
@@ -1046,6 +1052,7 @@ test_lanes_threads(void **state)
 	}
 	/* The twin: the even packets on lane 0, the odd ones on lane 1. */
 	atomic_store(&lanes_done, 0);
+	atomic_store(&collects_done, 0);
 	for (uint32_t k = 0; k < 2; k++) {
 		lt[k] = (struct lane_thread){
 			.lane = r.lane[k], .specs = specs, .n = N, .first = k, .step = 2};
@@ -1057,7 +1064,7 @@ test_lanes_threads(void **state)
 	}
 	while (atomic_load(&lanes_done) < 2) {
 		ft_twin_counters_collect(r.twin);
-		collects++;
+		atomic_store(&collects_done, (unsigned)++collects);
 	}
 	for (uint32_t k = 0; k < 2; k++) {
 		pthread_join(lt[k].th, NULL);
