@@ -672,15 +672,6 @@ fake_live_rules(void)
 
 /* --- Two pipelines: the model, and the backend's ---------------------------------------- */
 
-struct side {
-	struct ft_pipeline *pipe;
-	struct ft_ctl *ctl;
-	struct ft_vtep *vtep;
-	struct ft_worker *w;
-	struct ft_pkt_pool pool;
-	struct ft_pkt_pool_simple *sp;
-};
-
 static const char *const setup_lines[] = {
         "vtep set local-ip 10.0.0.1 learning off",
         "port add 1 uplink lladdr 02:00:00:00:01:01",
@@ -692,42 +683,17 @@ static const char *const setup_lines[] = {
 };
 
 static void
-side_init(struct side *s)
+side_init(struct test_side *s)
 {
 	struct ft_error err = {0};
-	char path[4200];
-	struct ft_program *prog;
 
-	snprintf(path, sizeof(path), "%s/p4/vtep.p4", getenv("FT_SOURCE_ROOT"));
-	prog = ft_p4_load(path, NULL, &err);
-	if (prog == NULL)
-		fail_msg("%s: %s", path, err.message);
-	s->pipe = ft_pipeline_create(prog, NULL, &err);
-	assert_non_null(s->pipe);
-	s->ctl = ft_ctl_create(s->pipe);
-	assert_non_null(s->ctl);
-	assert_int_equal(ft_vtep_attach(s->ctl, &s->vtep, &err), 0);
+	test_side_init(s, POOL_PKTS, BUF_LEN);
 	for (uint32_t i = 0; i < ARRAY_SIZE(setup_lines); i++)
 		assert_int_equal(ft_ctl_exec(s->ctl, setup_lines[i], NULL, NULL, &err), 0);
-	s->sp = ft_pkt_pool_simple_create(POOL_PKTS, BUF_LEN, &s->pool);
-	assert_non_null(s->sp);
-	s->w = ft_worker_create(s->pipe, &s->pool, &err);
-	assert_non_null(s->w);
-}
-
-static void
-side_fini(struct side *s)
-{
-	ft_worker_destroy(s->w);
-	assert_int_equal(ft_pkt_pool_simple_avail(s->sp), POOL_PKTS);
-	ft_pkt_pool_simple_destroy(s->sp);
-	ft_ctl_destroy(s->ctl);
-	ft_vtep_destroy(s->vtep);
-	ft_pipeline_destroy(s->pipe);
 }
 
 struct run {
-	struct side a, b; /* a: the model alone; b: the backend's */
+	struct test_side a, b; /* a: the model alone; b: the backend's */
 	struct ft_dpdk_flow *f;
 	uint64_t packets, nic, resumed, software, wire; /* wire: sent by the NIC itself */
 };
@@ -746,7 +712,7 @@ both(struct run *r, const char *line)
 }
 
 static struct ft_dpdk_flow *
-backend_create(struct side *b, struct ft_error *err)
+backend_create(struct test_side *b, struct ft_error *err)
 {
 	static const uint16_t ports[N_PORTS] = {1, 2, 3, 4, 5};
 	struct ft_dpdk_flow_params fp = {
@@ -881,7 +847,7 @@ rand_packet(uint8_t *p, uint32_t *port)
 }
 
 static struct ft_pkt *
-pkt_of(struct side *s, const uint8_t *bytes, uint32_t len, uint32_t port)
+pkt_of(struct test_side *s, const uint8_t *bytes, uint32_t len, uint32_t port)
 {
 	struct ft_pkt *p = s->pool.alloc(s->pool.arg, BUF_LEN);
 
@@ -1005,8 +971,8 @@ run_fini(struct run *r)
 {
 	ft_dpdk_flow_destroy(r->f);
 	fake_fini();
-	side_fini(&r->a);
-	side_fini(&r->b);
+	test_side_fini(&r->a);
+	test_side_fini(&r->b);
 }
 
 /* --- Tests ---------------------------------------------------------------------------------- */
@@ -1156,7 +1122,7 @@ static void
 test_template_errors(void **state)
 {
 	static struct run r;
-	struct side b;
+	struct test_side b;
 	struct ft_error err = {0};
 
 	(void)state;
@@ -1173,7 +1139,7 @@ test_template_errors(void **state)
 	assert_int_equal(fake.stops, 1);
 	assert_int_equal(fake.starts, 1);
 	fake_fini();
-	side_fini(&b);
+	test_side_fini(&b);
 
 	/* The probe at start: a capability the profile uses and the NIC refuses. */
 	fake_init();
@@ -1186,7 +1152,7 @@ test_template_errors(void **state)
 	assert_non_null(strstr(err.message, "fake: no decap"));
 	assert_int_equal(fake.starts, fake.stops);
 	fake_fini();
-	side_fini(&b);
+	test_side_fini(&b);
 
 	/* A rule refused when enqueued, for another reason than room: the NIC is emptied. */
 	run_init(&r);

@@ -44,6 +44,8 @@
 #include <flowtwin/twin.h>
 #include <flowtwin/vtep.h>
 
+#include "test_util.h"
+
 #define BUF_LEN	  2048
 #define POOL_PKTS 1024
 #define CMD_MAX  160
@@ -81,53 +83,11 @@ rn(uint32_t n)
 
 /* --- One pipeline with its control plane ----------------------------------- */
 
-struct side {
-	struct ft_pipeline *pipe;
-	struct ft_ctl *ctl;
-	struct ft_vtep *vtep;
-	struct ft_worker *w;
-	struct ft_pkt_pool pool;
-	struct ft_pkt_pool_simple *sp;
-};
-
 static void
 discard(void *arg, const char *line)
 {
 	(void)arg;
 	(void)line;
-}
-
-static void
-side_init(struct side *s)
-{
-	struct ft_error err = {0};
-	char path[4200];
-	struct ft_program *prog;
-
-	snprintf(path, sizeof(path), "%s/p4/vtep.p4", getenv("FT_SOURCE_ROOT"));
-	prog = ft_p4_load(path, NULL, &err);
-	if (prog == NULL)
-		fail_msg("%s: %s", path, err.message);
-	s->pipe = ft_pipeline_create(prog, NULL, &err);
-	assert_non_null(s->pipe);
-	s->ctl = ft_ctl_create(s->pipe);
-	assert_non_null(s->ctl);
-	assert_int_equal(ft_vtep_attach(s->ctl, &s->vtep, &err), 0);
-	s->sp = ft_pkt_pool_simple_create(POOL_PKTS, BUF_LEN, &s->pool);
-	assert_non_null(s->sp);
-	s->w = ft_worker_create(s->pipe, &s->pool, &err);
-	assert_non_null(s->w);
-}
-
-static void
-side_fini(struct side *s)
-{
-	ft_worker_destroy(s->w);
-	assert_int_equal(ft_pkt_pool_simple_avail(s->sp), POOL_PKTS);
-	ft_pkt_pool_simple_destroy(s->sp);
-	ft_ctl_destroy(s->ctl);
-	ft_vtep_destroy(s->vtep);
-	ft_pipeline_destroy(s->pipe);
 }
 
 /* --- The state: command log ------------------------------------------------ */
@@ -416,7 +376,7 @@ rand_packet(struct pkt_spec *s)
 }
 
 static struct ft_pkt *
-pkt_of(struct side *s, const struct pkt_spec *sp)
+pkt_of(struct test_side *s, const struct pkt_spec *sp)
 {
 	struct ft_pkt *p = s->pool.alloc(s->pool.arg, BUF_LEN);
 
@@ -440,7 +400,7 @@ struct nic {
 struct run {
 	const struct ft_nic_profile *prof;
 	struct nic nic;
-	struct side a, b;
+	struct test_side a, b;
 	struct ft_twin *twin;
 	struct ft_twin_lane *lane[2]; /* bursts take turns: the twin itself, lane 0, lane 1 */
 	uint64_t bursts;
@@ -519,8 +479,8 @@ run_init(struct run *r, const struct nic *nic)
 	memset(r, 0, sizeof(*r));
 	r->prof = prof;
 	r->nic = *nic;
-	side_init(&r->a);
-	side_init(&r->b);
+	test_side_init(&r->a, POOL_PKTS, BUF_LEN);
+	test_side_init(&r->b, POOL_PKTS, BUF_LEN);
 	r->twin = ft_twin_create(r->b.pipe, &tp, &err);
 	if (r->twin == NULL)
 		fail_msg("%s: %s", prof->name, err.message);
@@ -536,8 +496,8 @@ run_fini(struct run *r)
 {
 	ft_twin_lane_destroy(r->lane[0]);
 	ft_twin_destroy(r->twin); /* lane 1 with it */
-	side_fini(&r->a);
-	side_fini(&r->b);
+	test_side_fini(&r->a);
+	test_side_fini(&r->b);
 	free(r->log.line);
 }
 
@@ -806,7 +766,7 @@ test_vtep_random(void **state)
  * the sync changes only the rules the entry needs.
  */
 struct mbb {
-	struct side old, now; /* the model before and after the change */
+	struct test_side old, now; /* the model before and after the change */
 	struct run *r;	      /* r->b: the twin's pipeline, already changed */
 	struct pkt_spec *pkts;
 	uint32_t n_pkts, steps, checks;
@@ -892,8 +852,8 @@ test_make_before_break(void **state)
 			rand_packet(&pkts[i]);
 		run_init(&r, &nic);
 		m.r = &r;
-		side_init(&m.old);
-		side_init(&m.now);
+		test_side_init(&m.old, POOL_PKTS, BUF_LEN);
+		test_side_init(&m.now, POOL_PKTS, BUF_LEN);
 		for (size_t i = 0; i < sizeof(setup_lines) / sizeof(setup_lines[0]); i++) {
 			ft_ctl_exec(m.old.ctl, setup_lines[i], discard, NULL, NULL);
 			ft_ctl_exec(m.now.ctl, setup_lines[i], discard, NULL, NULL);
@@ -944,8 +904,8 @@ test_make_before_break(void **state)
 			      profiles[p], sizeof(changes) / sizeof(changes[0]), m.steps, m.checks,
 			      added_one);
 		assert_true(m.checks > 0);
-		side_fini(&m.old);
-		side_fini(&m.now);
+		test_side_fini(&m.old);
+		test_side_fini(&m.now);
 		run_fini(&r);
 	}
 }
