@@ -473,7 +473,8 @@ static uint64_t
 hash_compute(uint32_t algo, const uint8_t *p, uint32_t n)
 {
 	switch (algo) {
-	case FT_HASH_CRC32: {
+	case FT_HASH_CRC32:
+	case FT_HASH_TARGET_DEFAULT: {
 		uint32_t c = ~0u;
 
 		for (uint32_t i = 0; i < n; i++)

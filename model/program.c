@@ -945,7 +945,7 @@ check_op(const struct ft_program *prog, const struct scope *sc, uint32_t self,
 		}
 		goto data_list;
 	case FT_OP_HASH:
-		if ((unsigned int)op->id > FT_HASH_TOEPLITZ) {
+		if ((unsigned int)op->id > FT_HASH_TARGET_DEFAULT) {
 			snprintf(msg, size, "unknown hash algorithm %u", op->id);
 			return -EINVAL;
 		}

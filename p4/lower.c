@@ -1696,7 +1696,8 @@ lower_value_call(struct abuild *ab, const struct p4_expr *e, struct ft_ref dst, 
 	if (obj.k != V_EXTERN || (x = ext_of(lw, obj.d)) == NULL)
 		return false;
 	if (x->kind == X_HASH && strcmp(f->name, "get_hash") == 0) {
-		struct ft_op op = {.kind = FT_OP_HASH, .id = FT_HASH_CRC32, .dst = dst};
+		/* PNA_HashAlgorithm_t has TARGET_DEFAULT only. */
+		struct ft_op op = {.kind = FT_OP_HASH, .id = FT_HASH_TARGET_DEFAULT, .dst = dst};
 
 		if (w > 64)
 			unsupported(lw, &e->loc, "hashes wider than 64 bits are not supported");

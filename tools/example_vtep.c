@@ -117,7 +117,7 @@ encap_ops(struct b *b, const struct example_vtep *v, struct ft_ref *hash_list)
 			csum[nc++] = ft_ref_field(v->o_ip, f);
 	op(b, (struct ft_op){.kind = FT_OP_CSUM, .dst = ft_ref_field(v->o_ip, IP_CSUM),
 			     .list = csum, .n_list = nc});
-	op(b, (struct ft_op){.kind = FT_OP_HASH, .id = FT_HASH_CRC32,
+	op(b, (struct ft_op){.kind = FT_OP_HASH, .id = FT_HASH_TARGET_DEFAULT,
 			     .dst = ft_ref_field(v->o_udp, UDP_SPORT),
 			     .a = ft_ref_const(49152, 16), .b = ft_ref_const(16384, 16),
 			     .list = hash_list, .n_list = 2});

@@ -237,6 +237,13 @@ enum ft_hash {
 	FT_HASH_CRC16,	     /* CRC-16/ARC, as P4's HashAlgorithm.crc16 */
 	FT_HASH_IDENTITY,    /* the data itself, truncated */
 	FT_HASH_TOEPLITZ,    /* Toeplitz with the Microsoft RSS key, as NICs compute RSS */
+	/*
+	 * Whatever the target computes (PNA's TARGET_DEFAULT): the model
+	 * computes CRC-32; a NIC that computes its own (a ConnectX's
+	 * encapsulation entropy) may stand in for it, so that its value is
+	 * target-defined when the twins are compared (twin.h).
+	 */
+	FT_HASH_TARGET_DEFAULT,
 };
 
 struct ft_op {

@@ -1767,11 +1767,11 @@ test_reject_hash(void **state)
 	struct ft_ref l[1] = {fld(H_IPV4, F_IP_SRC)};
 	struct ft_op o;
 
-	o = op_list(FT_OP_HASH, FT_HASH_TOEPLITZ + 1, ft_ref_meta(M_HASH), l, 1);
+	o = op_list(FT_OP_HASH, FT_HASH_TARGET_DEFAULT + 1, ft_ref_meta(M_HASH), l, 1);
 	o.a = k(0, 8);
 	o.b = k(16, 8);
 	REJECT(prog, add_op(prog, "x", NULL, 0, o), -EINVAL, FT_ERR_ACTION, A_COUNT, "x",
-	       "operation 0 (hash): unknown hash algorithm 4");
+	       "operation 0 (hash): unknown hash algorithm 5");
 	o.id = FT_HASH_CRC32;
 	o.b = k(0, 8);
 	REJECT(prog, add_op(prog, "x", NULL, 0, o), -EINVAL, FT_ERR_ACTION, A_COUNT, "x",
