@@ -52,13 +52,14 @@
 #include <flowtwin/compile.h>
 
 #define MAX_META 128
-#define MAX_OVR 24
+#define MAX_OVR 40
 #define MAX_CONS 10
 #define MAX_STEPS 32
 #define MAX_TARGETS FT_RULE_TARGETS_MAX
 #define MAX_DEPTH 8
 #define MAX_ALTS 16
 #define LAYER_BYTES 40
+#define ENCAP_MAX 80 /* ETH, VLAN, IPv6, UDP, VXLAN: 74 */
 
 /* --- Ids that outlive a compile ------------------------------------------ */
 
@@ -205,7 +206,7 @@ idmap_free(struct idmap *m)
 /* --- Symbolic values ------------------------------------------------------ */
 
 
-enum { SV_UNKNOWN = 0, SV_CONST, SV_PKT };
+enum { SV_UNKNOWN = 0, SV_CONST, SV_PKT, SV_LEN, SV_TDEF, SV_CSUM };
 
 /*
  * A value: a constant, a slice of the received packet, or unknown. An
@@ -213,13 +214,20 @@ enum { SV_UNKNOWN = 0, SV_CONST, SV_PKT };
  * the action, its data, the operation and the origins of its operands), so
  * that states reached by paths that computed it differently stay apart:
  * software replays one path's actions for all of them.
+ *
+ * Three more are values a NIC computes per packet when it encapsulates
+ * (encap_header()): SV_LEN, the received packet's length plus the signed
+ * 'c', on 16 bits; SV_TDEF, a target-defined hash (FT_HASH_TARGET_DEFAULT:
+ * the NIC's entropy stands in for it); SV_CSUM, the IPv4 header checksum
+ * of header 'layer' (the InternetChecksum of all its other fields, none
+ * changed since). The last two carry their origin in 'c'.
  */
 struct sval {
 	uint8_t kind;
-	uint8_t layer; /* SV_PKT: the received packet's layer */
+	uint8_t layer; /* SV_PKT: the received packet's layer; SV_CSUM: the header */
 	uint8_t bits;
 	uint16_t off; /* SV_PKT: bit offset in the layer */
-	uint64_t c;   /* SV_CONST (at most 64 bits); SV_UNKNOWN: its origin */
+	uint64_t c;   /* SV_CONST (at most 64 bits); SV_LEN: the offset; else its origin */
 };
 
 static struct sval
@@ -231,6 +239,12 @@ sv_const(uint64_t c, uint32_t bits)
 }
 
 static const struct sval sv_unknown = {.kind = SV_UNKNOWN};
+
+static struct sval
+sv_len(int64_t c)
+{
+	return (struct sval){.kind = SV_LEN, .bits = 16, .c = (uint64_t)c};
+}
 
 /* Copies a value member by member (into zeroed memory: no padding copied). */
 static void
@@ -455,6 +469,14 @@ struct ft_offload {
 	uint32_t n_strs, cap_strs;
 	uint32_t *sindex, sindex_size;
 	uint32_t *work, n_work, cap_work; /* groups to fill */
+	/* The encapsulation headers of the rules (a RAW_ENCAP's arg), each once. */
+	struct encap {
+		uint64_t hash;
+		uint32_t size;
+		uint8_t b[ENCAP_MAX];
+	} *encaps;
+	uint32_t n_encaps, cap_encaps;
+	uint32_t *eindex, eindex_size; /* hash -> encap + 1 */
 	uint64_t bytes;
 	int error;
 };
@@ -536,6 +558,54 @@ intern(struct ft_offload *off, const char *fmt, ...)
 	}
 	off->sindex[i] = ++off->n_strs;
 	return off->strs[off->n_strs - 1];
+}
+
+/* The index of header b[0 .. size) in off->encaps, added if new. */
+static uint32_t
+encap_intern(struct ft_offload *off, const uint8_t *b, uint32_t size)
+{
+	uint64_t h = XXH3_64bits(b, size);
+	uint32_t i, m;
+
+	if (off->n_encaps * 2 >= off->eindex_size) {
+		uint32_t n = off->eindex_size ? off->eindex_size * 2 : 64;
+		uint32_t *ix = calloc(n, sizeof(*ix));
+
+		if (ix == NULL)
+			goto nomem;
+		for (uint32_t k = 0; k < off->n_encaps; k++) {
+			for (i = (uint32_t)off->encaps[k].hash & (n - 1); ix[i]; i = (i + 1) & (n - 1))
+				;
+			ix[i] = k + 1;
+		}
+		free(off->eindex);
+		off->eindex = ix;
+		off->eindex_size = n;
+	}
+	m = off->eindex_size - 1;
+	for (i = (uint32_t)h & m; off->eindex[i]; i = (i + 1) & m) {
+		const struct encap *e = &off->encaps[off->eindex[i] - 1];
+
+		if (e->hash == h && e->size == size && memcmp(e->b, b, size) == 0)
+			return off->eindex[i] - 1;
+	}
+	if (off->n_encaps == off->cap_encaps) {
+		uint32_t n = off->cap_encaps ? off->cap_encaps * 2 : 16;
+		struct encap *a = realloc(off->encaps, n * sizeof(*a));
+
+		if (a == NULL)
+			goto nomem;
+		off->encaps = a;
+		off->cap_encaps = n;
+	}
+	off->encaps[off->n_encaps] = (struct encap){.hash = h, .size = size};
+	memcpy(off->encaps[off->n_encaps].b, b, size);
+	off->eindex[i] = ++off->n_encaps;
+	off->bytes += sizeof(struct encap);
+	return off->n_encaps - 1;
+nomem:
+	off->error = -ENOMEM;
+	return 0;
 }
 
 /* --- Reading the program -------------------------------------------------- */
@@ -1131,6 +1201,21 @@ load_be(const uint8_t *p, uint32_t bitoff, uint32_t bits)
 	return v;
 }
 
+/* Sets bits [off, off + bits) of 'p' to the low bits of the big-endian v16. */
+static void
+bits_put(uint8_t *p, uint32_t off, uint32_t bits, const uint8_t *v16)
+{
+	for (uint32_t i = 0; i < bits; i++) {
+		uint32_t pb = off + i, vb = 128 - bits + i;
+		uint8_t m = (uint8_t)(0x80 >> (pb % 8));
+
+		if ((v16[vb / 8] >> (7 - vb % 8)) & 1)
+			p[pb / 8] |= m;
+		else
+			p[pb / 8] &= (uint8_t)~m;
+	}
+}
+
 struct actx {
 	struct walk *w;
 	struct sstate *st;
@@ -1164,6 +1249,7 @@ rd(struct actx *ax, const struct ft_ref *r)
 		case FT_STD_OUT_PORT:
 			return st->fate == FATE_SEND ? st->out_port : sv_const(0, 32);
 		case FT_STD_RID: return sv_const(0, 16);
+		case FT_STD_PKT_LEN: return sv_len(0); /* as received, in egress too */
 		default: return sv_unknown;
 		}
 	case FT_REF_FIELD: {
@@ -1199,6 +1285,9 @@ fit(struct sval v, uint32_t width)
 		v.off = (uint16_t)(v.off + v.bits - width);
 		v.bits = (uint8_t)width;
 	}
+	/* The NIC's values are of their field's width, or nothing it computes. */
+	if ((v.kind == SV_LEN || v.kind == SV_TDEF || v.kind == SV_CSUM) && v.bits != width)
+		return (struct sval){.kind = SV_UNKNOWN, .c = v.c ^ width};
 	return v;
 }
 
@@ -1272,6 +1361,11 @@ arith(enum ft_op_kind k, struct sval a, struct sval b)
 		default: return sv_unknown;
 		}
 	}
+	/* The packet's length plus a constant, less one (on 16 bits, as the destination). */
+	if (a.kind == SV_CONST && b.kind == SV_LEN && k == FT_OP_ADD)
+		return arith(k, b, a);
+	if (a.kind == SV_LEN && b.kind == SV_CONST && (k == FT_OP_ADD || k == FT_OP_SUB))
+		return sv_len((int64_t)a.c + (k == FT_OP_ADD ? (int64_t)b.c : -(int64_t)b.c));
 	/* A slice of the packet: its top bits (>>), its low bits (& 2^m - 1). */
 	if (a.kind == SV_PKT && b.kind == SV_CONST) {
 		if (k == FT_OP_SHR && b.c < a.bits) {
@@ -1285,6 +1379,62 @@ arith(enum ft_op_kind k, struct sval a, struct sval b)
 		}
 	}
 	return sv_unknown;
+}
+
+/*
+ * A hash of the values of header h's fields but 'skip' as they are now:
+ * an SV_CSUM of h is the checksum of the header as emitted if this has not
+ * changed since it was computed.
+ */
+static uint64_t
+header_hash(struct actx *ax, uint32_t h, uint32_t skip)
+{
+	const struct fpos *f = ax->w->off->fields[h];
+	uint64_t hash = h;
+
+	for (uint32_t k = 0; f[k].bits != 0; k++) {
+		struct ft_ref r = ft_ref_field(h, k);
+		struct sval v = rd(ax, &r), z = {0};
+
+		if (k == skip)
+			continue;
+		sv_put(&z, &v);
+		hash = XXH3_64bits_withSeed(&z, sizeof(z), hash);
+	}
+	return hash;
+}
+
+/*
+ * InternetChecksum.get() into 'dst': SV_CSUM if it sums every other field
+ * of dst's header, in order, and that header is an IPv4 header without
+ * options whose checksum dst is (what a NIC computes when it
+ * encapsulates); unknown otherwise.
+ */
+static struct sval
+csum_value(struct actx *ax, const struct ft_op *op)
+{
+	struct ft_offload *off = ax->w->off;
+	struct ft_header_info hi;
+	uint32_t h = op->dst.id, k = 0, bitoff;
+
+	if (op->dst.kind != FT_REF_FIELD)
+		return sv_unknown;
+	ft_program_header(off->prog, h, &hi);
+	if (hi.proto != FT_PROTO_IPV4 || hi.bytes != 20 ||
+	    field_bits(off, h, op->dst.field, &bitoff) != 16 || bitoff != 80)
+		return sv_unknown;
+	for (uint32_t f = 0; off->fields[h][f].bits != 0; f++) {
+		if (f == op->dst.field)
+			continue;
+		if (k == op->n_list || op->list[k].kind != FT_REF_FIELD || op->list[k].id != h ||
+		    op->list[k].field != f)
+			return sv_unknown;
+		k++;
+	}
+	if (k != op->n_list)
+		return sv_unknown;
+	return (struct sval){.kind = SV_CSUM, .layer = (uint8_t)h, .bits = 16,
+			     .c = header_hash(ax, h, op->dst.field)};
 }
 
 /* Runs action 'a' with 'data' on the state; ax->stop says why it cannot, if so. */
@@ -1331,8 +1481,16 @@ run_action(struct actx *ax)
 			st->hset[op->dst.id] = HV_NO;
 			break;
 		case FT_OP_CSUM:
+			wr(ax, &op->dst, csum_value(ax, op));
+			break;
 		case FT_OP_HASH:
-			wr(ax, &op->dst, sv_unknown);
+			wr(ax, &op->dst,
+			   op->id == FT_HASH_TARGET_DEFAULT && op->dst.kind == FT_REF_FIELD
+				   ? (struct sval){.kind = SV_TDEF,
+						   .bits = (uint8_t)ft_program_ref_width(
+							   off->prog, ax->action, &op->dst),
+						   .c = ax->origin}
+				   : sv_unknown);
 			break;
 		case FT_OP_SEND:
 			st->fate = FATE_SEND;
@@ -2034,7 +2192,7 @@ key_eval(struct walk *w, const struct sstate *st, uint32_t t, uint8_t *key, uint
 			continue;
 		}
 		ft_program_ref_name(off->prog, &tb->decl.keys[j].ref, name, sizeof(name));
-		if (v.kind == SV_UNKNOWN || !layer_matchable(off, (enum ft_layer)v.layer)) {
+		if (v.kind != SV_PKT || !layer_matchable(off, (enum ft_layer)v.layer)) {
 			*why = intern(off, "table '%s': key %s is not a packet field the NIC can "
 					   "match",
 				      tb->decl.name, name);
@@ -2115,6 +2273,138 @@ sv_equal(struct sval a, struct sval b)
 				   : false);
 }
 
+/* --- Encapsulation --------------------------------------------------------- */
+
+/*
+ * The header bytes of a VXLAN encapsulation: the 'n' headers hs[] that
+ * actions made valid in front of the frame, ETH [VLAN] IPV4|IPV6 UDP
+ * VXLAN. Their fields are the rule's constants, but for what the NIC
+ * computes per packet (driver/sim's do_encap(), as mlx5): the IP length
+ * and the IPv4 checksum, the UDP length, and the UDP source port when the
+ * program writes a target-defined hash there (left 0: the NIC writes its
+ * entropy). The UDP checksum must be 0: the NIC cannot compute it. The
+ * frame inside is 'inner' bytes longer than the one received. Returns
+ * NULL and the header in b[0 .. *size), or why not.
+ */
+static const char *
+encap_header(struct walk *w, const struct sstate *st, const uint32_t *hs, uint32_t n, int inner,
+	     uint8_t *b, uint32_t *size)
+{
+	struct ft_offload *off = w->off;
+	struct actx ax = {.w = w, .st = (struct sstate *)st, .action = UINT32_MAX};
+	uint32_t at[FT_HEADERS_MAX + 1], l3 = 0, l4 = 0, total = 0;
+	enum ft_proto proto[FT_HEADERS_MAX];
+	int state = 0; /* of ETH [VLAN [VLAN]] IP UDP VXLAN: what came last */
+	bool entropy = false;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct ft_header_info hi;
+		enum ft_proto p;
+
+		ft_program_header(off->prog, hs[i], &hi);
+		p = proto[i] = hi.proto;
+		if (state == 0 && p == FT_PROTO_ETH)
+			state = 1;
+		else if ((state == 1 || state == 2) && p == FT_PROTO_VLAN)
+			state++;
+		else if (state >= 1 && state <= 3 && (p == FT_PROTO_IPV4 || p == FT_PROTO_IPV6))
+			state = 4, l3 = total;
+		else if (state == 4 && p == FT_PROTO_UDP)
+			state = 5, l4 = total;
+		else if (state == 5 && p == FT_PROTO_VXLAN)
+			state = 6;
+		else
+			return "adds headers other than a VXLAN encapsulation (ETH [VLAN] IPV4|IPV6 "
+			       "UDP VXLAN)";
+		at[i] = total;
+		total += hi.bytes;
+		if (total > ENCAP_MAX)
+			return "adds too many headers";
+	}
+	if (state != 6)
+		return "adds headers other than a VXLAN encapsulation (ETH [VLAN] IPV4|IPV6 UDP "
+		       "VXLAN)";
+	if (total > off->prof->encap_max)
+		return intern(off, "encapsulates with %u bytes: the profile's limit is %u", total,
+			      off->prof->encap_max);
+	memset(b, 0, total);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct fpos *f = off->fields[hs[i]];
+
+		for (uint32_t k = 0; f[k].bits != 0; k++) {
+			struct ft_ref r = ft_ref_field(hs[i], k);
+			struct sval v = rd(&ax, &r);
+			uint32_t o = f[k].off, bits = f[k].bits;
+			uint64_t pinned;
+			int64_t len = -1; /* the length the NIC writes here, less the received one */
+			char name[64];
+
+			ft_program_ref_name(off->prog, &r, name, sizeof(name));
+			if ((proto[i] == FT_PROTO_IPV4 && o == 16 && bits == 16) ||
+			    (proto[i] == FT_PROTO_UDP && o == 32 && bits == 16))
+				len = total - at[i] + inner;
+			else if (proto[i] == FT_PROTO_IPV6 && o == 32 && bits == 16)
+				len = total - at[i] - 40 + inner;
+			if (len >= 0) {
+				if (v.kind != SV_LEN || (((int64_t)v.c - len) & 0xffff) != 0)
+					return intern(off, "encapsulates: %s is not the length the "
+							   "NIC writes",
+						      name);
+			} else if (proto[i] == FT_PROTO_IPV4 && o == 80 && bits == 16) {
+				if (v.kind != SV_CSUM || v.layer != hs[i] ||
+				    v.c != header_hash(&ax, hs[i], k))
+					return intern(off, "encapsulates: %s is not the checksum the "
+							   "NIC computes",
+						      name);
+			} else if (proto[i] == FT_PROTO_UDP && o == 0 && bits == 16 &&
+				   v.kind == SV_TDEF) {
+				entropy = true; /* 0: the NIC writes its entropy */
+			} else if (v.kind == SV_PKT &&
+				   cons_pinned(ax.st, (enum ft_layer)v.layer, v.off, v.bits, &pinned)) {
+				v = sv_const(pinned, bits); /* copied from bits the pattern fixes */
+			} else if (v.kind != SV_CONST) {
+				return intern(off, "encapsulates: %s is not a constant of the rule",
+					      name);
+			}
+			if (len < 0 && v.kind == SV_CONST) {
+				uint8_t v16[16] = {0};
+
+				for (int c = 0; c < 8; c++)
+					v16[15 - c] = (uint8_t)(v.c >> (8 * c));
+				bits_put(b + at[i], o, bits, v16);
+			}
+		}
+	}
+	/* What the NIC does with what is 0 (or must be). */
+	for (uint32_t i = 0; i + 1 < n && proto[i] != FT_PROTO_IPV4 && proto[i] != FT_PROTO_IPV6;
+	     i++) {
+		const uint8_t *t = b + at[i + 1] - 2; /* the EtherType that names header i + 1 */
+		uint32_t type = (uint32_t)t[0] << 8 | t[1];
+
+		if (proto[i + 1] == FT_PROTO_VLAN ? type != 0x8100 && type != 0x88a8
+		    : proto[i + 1] == FT_PROTO_IPV4 ? type != 0x0800
+						    : type != 0x86dd)
+			return "encapsulates: an EtherType does not name the header after it";
+	}
+	{
+		const uint8_t *ip = b + l3, *udp = b + l4, *vx = b + l4 + 8;
+
+		if (l4 - l3 == 40 ? (ip[0] >> 4) != 6 || ip[6] != 17 || ip[7] == 0
+				  : ip[0] != 0x45 || ip[8] == 0 || ip[9] != 17)
+			return "encapsulates: an IP header the NIC would complete (version, length, "
+			       "TTL 0, or protocol not UDP)";
+		if ((udp[0] | udp[1]) == 0 && !entropy)
+			return "encapsulates with UDP source port 0: the NIC would write its own";
+		if ((udp[2] | udp[3]) == 0 || vx[0] == 0)
+			return "encapsulates with UDP destination port 0 or VXLAN flags 0: the NIC "
+			       "would fill them";
+		if ((udp[6] | udp[7]) != 0)
+			return "encapsulates with a UDP checksum: the NIC cannot compute it";
+	}
+	*size = total;
+	return NULL;
+}
+
 /*
  * The rte_flow actions that turn the received packet into the one 'st'
  * sends, in the profile's stage order: a VXLAN decap, a VLAN tag removed,
@@ -2124,7 +2414,8 @@ static const char *
 rewrite(struct walk *w, const struct sstate *st, struct cact *acts, uint32_t *n_acts)
 {
 	struct ft_offload *off = w->off;
-	uint32_t hs[FT_HEADERS_MAX], nh, j = 0, n_mac = 0;
+	uint32_t all[FT_HEADERS_MAX], n_all, n_added = 0, nh, j = 0, n_mac = 0;
+	const uint32_t *hs; /* the headers of the frame: all[n_added ..] */
 	int first = -1;	   /* first layer of the received packet that leaves */
 	int pushed = -1;   /* a new VLAN header right after the first Ethernet */
 	bool popped = false;
@@ -2135,8 +2426,13 @@ rewrite(struct walk *w, const struct sstate *st, struct cact *acts, uint32_t *n_
 	enum ft_layer v0;
 
 	*n_acts = 0;
-	if (!emitted(off, st, hs, &nh))
+	if (!emitted(off, st, all, &n_all))
 		return "a header may or may not leave";
+	/* Headers actions made valid in front of the frame: an encapsulation. */
+	while (n_added < n_all && st->hsrc[all[n_added]] < 0)
+		n_added++;
+	hs = all + n_added;
+	nh = n_all - n_added;
 	for (uint32_t i = 0; i < nh; i++) {
 		struct ft_header_info hi;
 
@@ -2148,7 +2444,7 @@ rewrite(struct walk *w, const struct sstate *st, struct cact *acts, uint32_t *n_
 		ft_program_header(off->prog, hs[i], &hi);
 		if (i != 1 || hi.proto != FT_PROTO_VLAN || first < 0 ||
 		    ft_layer_proto((enum ft_layer)first) != FT_PROTO_ETH)
-			return "adds headers (encapsulation): not offloaded yet";
+			return "adds headers inside the frame";
 		pushed = (int)hs[i];
 	}
 	if (first < 0)
@@ -2184,6 +2480,8 @@ rewrite(struct walk *w, const struct sstate *st, struct cact *acts, uint32_t *n_
 
 		if (hvalid(st, o->hdr) != HV_YES)
 			continue;
+		if (st->hsrc[o->hdr] < 0 && (int)o->hdr != pushed)
+			continue; /* an added header: encap_header() */
 		if ((int)o->hdr == pushed) {
 			uint64_t c = o->v.c;
 
@@ -2273,6 +2571,22 @@ rewrite(struct walk *w, const struct sstate *st, struct cact *acts, uint32_t *n_
 	}
 	for (uint32_t i = 0; i < n_mac; i++)
 		acts[(*n_acts)++] = mac[i];
+	if (n_added > 0) {
+		uint8_t b[ENCAP_MAX];
+		uint32_t size = 0;
+		const char *why;
+
+		if (first != FT_L_ETH)
+			return "decapsulates and encapsulates again";
+		if (pushed >= 0)
+			return "pushes a VLAN tag on a frame it encapsulates";
+		if ((why = encap_header(w, st, all, n_added, popped ? -4 : 0, b, &size)) != NULL)
+			return why;
+		if (!ft_nic_profile_has_action(off->prof, RTE_FLOW_ACTION_TYPE_RAW_ENCAP))
+			return "encapsulates: no RAW_ENCAP in the profile";
+		acts[(*n_acts)++] = (struct cact){.type = RTE_FLOW_ACTION_TYPE_RAW_ENCAP,
+						  .arg = encap_intern(off, b, size)};
+	}
 	return NULL;
 }
 
@@ -2408,6 +2722,41 @@ egress_start(struct walk *w, struct sstate *st, uint32_t depth)
 	free(e);
 }
 
+static void finish(struct walk *w, struct sstate *st, uint32_t depth);
+
+/*
+ * A field of an added header that copies one or two bits of the packet
+ * (RFC 6040: the outer ECN is the inner one) is a constant of each of the
+ * rules that match those bits, one rule per value. False if there is none.
+ */
+static bool
+split_copied(struct walk *w, struct sstate *st, uint32_t depth)
+{
+	for (uint32_t i = 0; i < st->n_ovr; i++) {
+		struct sval v = st->ovr[i].v;
+		uint64_t pinned;
+
+		if (st->hsrc[st->ovr[i].hdr] >= 0 || hvalid(st, st->ovr[i].hdr) != HV_YES ||
+		    v.kind != SV_PKT || v.bits > 2 ||
+		    !layer_matchable(w->off, (enum ft_layer)v.layer) ||
+		    cons_pinned(st, (enum ft_layer)v.layer, v.off, v.bits, &pinned))
+			continue;
+		for (uint64_t c = 0; c < (1u << v.bits) && w->off->error == 0; c++) {
+			struct sstate *s = st_dup(st);
+
+			if (s == NULL) {
+				w->off->error = -ENOMEM;
+				break;
+			}
+			if (cons_add64(s, (enum ft_layer)v.layer, v.off, v.bits, c) == 1)
+				finish(w, s, depth + 1); /* encap_header() reads v as c */
+			free(s);
+		}
+		return true;
+	}
+	return false;
+}
+
 /* The end of the path: the packet is dropped or sent. */
 static void
 finish(struct walk *w, struct sstate *st, uint32_t depth)
@@ -2424,8 +2773,11 @@ finish(struct walk *w, struct sstate *st, uint32_t depth)
 		   w->ctl == FT_CTL_INGRESS) {
 		egress_start(w, st, depth);
 		return;
-	} else if (st->fate == FATE_SEND)
+	} else if (st->fate == FATE_SEND) {
+		if (split_copied(w, st, depth))
+			return;
 		why = rewrite(w, st, acts, &n_acts);
+	}
 	if (why == NULL && st->fate == FATE_SEND &&
 	    off->prof->domain == FT_NIC_DOMAIN_INGRESS &&
 	    (mark = ctx_get(off, FT_RESTORE_OUTPUT, (uint32_t)st->out_port.c, FT_NODE_END, NULL, 0,
@@ -2694,24 +3046,10 @@ cons_fits(const struct sstate *st, enum ft_layer l, uint32_t off, uint32_t bits,
 	return true;
 }
 
-/* Sets bits [off, off + bits) of 'p' to the low bits of the big-endian v16. */
-static void
-bits_put(uint8_t *p, uint32_t off, uint32_t bits, const uint8_t *v16)
-{
-	for (uint32_t i = 0; i < bits; i++) {
-		uint32_t pb = off + i, vb = 128 - bits + i;
-		uint8_t m = (uint8_t)(0x80 >> (pb % 8));
-
-		if ((v16[vb / 8] >> (7 - vb % 8)) & 1)
-			p[pb / 8] |= m;
-		else
-			p[pb / 8] &= (uint8_t)~m;
-	}
-}
-
 /* A rule's identity (ft_offload_rule_key()), its pattern bytes being 'bytes'. */
 static void
-rule_hash(const struct crule *r, const uint8_t *bytes, uint64_t *match, uint64_t *action)
+rule_hash(const struct ft_offload *off, const struct crule *r, const uint8_t *bytes,
+	  uint64_t *match, uint64_t *action)
 {
 	uint64_t h = XXH3_64bits_withSeed(r->items, r->n_items * sizeof(r->items[0]),
 					  (uint64_t)r->port << 40 ^ (uint64_t)r->group << 20 ^ r->prio);
@@ -2723,6 +3061,12 @@ rule_hash(const struct crule *r, const uint8_t *bytes, uint64_t *match, uint64_t
 
 		memcpy(a + 1, &r->acts[k].arg, 4);
 		memcpy(a + 5, r->acts[k].mac, 6);
+		if (r->acts[k].type == RTE_FLOW_ACTION_TYPE_RAW_ENCAP) { /* by content */
+			const struct encap *e = &off->encaps[r->acts[k].arg];
+
+			memset(a + 1, 0, 4);
+			*action = XXH3_64bits_withSeed(e->b, e->size, *action);
+		}
 		*action = XXH3_64bits_withSeed(a, sizeof(a), *action);
 	}
 }
@@ -2847,7 +3191,7 @@ rule_share(const struct ft_offload *off, struct crule *r, uint32_t kp)
 		for (uint32_t it = 0; it < r->n_items; it++)
 			if (r->items[it].layer == k->f[i].layer && r->items[it].size != 0)
 				bits_put(b + r->items[it].off, k->f[i].off, k->f[i].bits, zero);
-	rule_hash(r, b, &r->kh_match, &r->kh_action);
+	rule_hash(off, r, b, &r->kh_match, &r->kh_action);
 	r->kp = kp;
 }
 
@@ -3118,6 +3462,9 @@ reset(struct ft_offload *off)
 	free(off->tables);
 	off->tables = NULL;
 	off->n_work = 0;
+	off->n_encaps = 0;
+	if (off->eindex != NULL)
+		memset(off->eindex, 0, off->eindex_size * sizeof(*off->eindex));
 	off->bytes = 0;
 	off->error = 0;
 }
@@ -3487,6 +3834,8 @@ ft_offload_destroy(struct ft_offload *off)
 	free(off->groups);
 	free(off->ctxs);
 	free(off->work);
+	free(off->encaps);
+	free(off->eindex);
 	free(off->ports);
 	free(off->outs);
 	layout_free(off);
@@ -3717,6 +4066,19 @@ ft_offload_rule(const struct ft_offload *off, uint32_t i, struct ft_flow_buf *ou
 			fa->conf = c;
 			break;
 		}
+		case RTE_FLOW_ACTION_TYPE_RAW_ENCAP: {
+			const struct encap *e = &off->encaps[a->arg];
+			struct rte_flow_action_raw_encap *c = store(out, sizeof(*c));
+			uint8_t *d = store(out, e->size);
+
+			if (c == NULL || d == NULL)
+				return -ENOSPC;
+			memcpy(d, e->b, e->size);
+			c->data = d;
+			c->size = e->size;
+			fa->conf = c;
+			break;
+		}
 		default:
 			break;
 		}
@@ -3738,7 +4100,7 @@ ft_offload_rule_key(const struct ft_offload *off, uint32_t i, uint64_t *match, u
 	rf = &off->rules[i];
 	r = &off->made[rf->t];
 	if (r->kp == 0) {
-		rule_hash(r, r->bytes, match, action);
+		rule_hash(off, r, r->bytes, match, action);
 		return 0;
 	}
 	/* A rule shared by the entries of an (action, data): its hash, then the entry's key. */

@@ -283,7 +283,6 @@ struct atpl {
 	uint8_t conf[FT_FLOW_ACTIONS_MAX][CONF_MAX] __attribute__((aligned(8)));
 	uint8_t mask[FT_FLOW_ACTIONS_MAX][CONF_MAX] __attribute__((aligned(8)));
 	bool varies[FT_FLOW_ACTIONS_MAX][3]; /* per field: not the same in every rule */
-	bool deep_varies[FT_FLOW_ACTIONS_MAX];
 };
 
 struct table {
@@ -412,16 +411,27 @@ pattern_eq(const struct ptpl *a, const struct ptpl *b)
 	return true;
 }
 
+/*
+ * Whether rule 'b' belongs to actions template 'a' (whose first rule is
+ * 'f'): the same types, and the same deep configurations (encapsulation
+ * headers): those are the template's constants, because testpmd 22.11
+ * cannot leave one to each rule (mask_printable()), and a header shared
+ * by a template is one reformat object in the NIC.
+ */
 static bool
-types_eq(const struct atpl *a, const struct ft_flow_buf *b)
+actions_eq(const struct atpl *a, const struct ft_flow_buf *f, const struct ft_flow_buf *b)
 {
 	uint32_t n;
 
 	if (a->dir != dir_of(&b->attr))
 		return false;
-	for (n = 0; n < a->n_actions; n++)
-		if (b->actions[n].type != a->actions[n].type)
+	for (n = 0; n < a->n_actions; n++) {
+		const struct action_layout *l = action_layout(a->actions[n].type);
+
+		if (b->actions[n].type != a->actions[n].type ||
+		    (l->deep && !deep_conf_eq(l->type, f->actions[n].conf, b->actions[n].conf)))
 			return false;
+	}
 	return b->actions[n].type == RTE_FLOW_ACTION_TYPE_END;
 }
 
@@ -465,13 +475,8 @@ actions_compare(struct atpl *t, const struct ft_flow_buf *f, const struct ft_flo
 		const struct action_layout *l = action_layout(t->actions[n].type);
 		const void *x = f->actions[n].conf, *y = b->actions[n].conf;
 
-		if (l->deep) {
-			if (!deep_conf_eq(l->type, x, y))
-				t->deep_varies[n] = true;
-			continue;
-		}
-		if (l->conf_size == 0)
-			continue;
+		if (l->deep || l->conf_size == 0)
+			continue; /* deep: the same in every rule (actions_eq()) */
 		for (uint32_t k = 0; k < l->n_fields; k++) {
 			const struct conf_field *cf = &l->fields[k];
 
@@ -496,7 +501,7 @@ actions_finish(struct atpl *t, const struct ft_flow_buf *f)
 		t->masks[n].type = t->actions[n].type;
 		if (l->deep) {
 			t->actions[n].conf = x;
-			t->masks[n].conf = t->deep_varies[n] ? NULL : x;
+			t->masks[n].conf = x;
 			continue;
 		}
 		if (l->conf_size == 0 || x == NULL)
@@ -609,7 +614,8 @@ actions_find(struct ft_template_plan *p, uint32_t i, struct ft_error *err)
 	int ret;
 
 	for (uint32_t k = 0; k < p->n_ats; k++)
-		if (p->ats[k].pub.port == b->port && types_eq(&p->ats[k], b))
+		if (p->ats[k].pub.port == b->port &&
+		    actions_eq(&p->ats[k], &p->bufs[p->ats[k].first], b))
 			return (int)k;
 	if (grow((void **)&p->ats, p->n_ats, sizeof(*p->ats)) < 0)
 		return -ENOMEM;
