@@ -163,11 +163,129 @@ test_vtep_every_profile(void **state)
 	fx_destroy(f);
 }
 
+/* The RAW_ENCAP rules of fdb entry 02:00:00:00:00:0b (remote 10.0.0.2, VNI 100): by outer ECN. */
+struct encaps {
+	uint32_t n, by_ecn[4], arp;
+};
+
+static void
+find_encaps(const struct ft_offload *off, struct encaps *e)
+{
+	static const uint8_t mac[6] = {2, 0, 0, 0, 0, 0x0b};
+	/* Outer Ethernet to the next hop, IPv4 DF TTL 64 UDP, UDP to 4789, VXLAN VNI 100. */
+	static const uint8_t eth[14] = {2, 0, 0, 0, 0xf, 0xf, 2, 0, 0, 0, 1, 1, 0x08, 0x00};
+	static const uint8_t ip[20] = {0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0,
+				       10, 0, 0, 1, 10, 0, 0, 2};
+	static const uint8_t udp_vxlan[16] = {0, 0, 0x12, 0xb5, 0, 0, 0, 0,
+					      0x08, 0, 0, 0, 0, 0, 100, 0};
+	struct ft_flow_buf *buf = malloc(sizeof(*buf));
+
+	assert_non_null(buf);
+	memset(e, 0, sizeof(*e));
+	for (uint32_t i = 0; i < ft_offload_n_rules(off); i++) {
+		const struct rte_flow_action_raw_encap *c = NULL;
+		const struct rte_flow_item_eth *es = NULL;
+		const struct rte_flow_item_ipv4 *is = NULL, *im = NULL;
+
+		assert_int_equal(ft_offload_rule(off, i, buf), 0);
+		for (uint32_t k = 0; buf->actions[k].type != RTE_FLOW_ACTION_TYPE_END; k++)
+			if (buf->actions[k].type == RTE_FLOW_ACTION_TYPE_RAW_ENCAP)
+				c = buf->actions[k].conf;
+		for (uint32_t k = 0; buf->pattern[k].type != RTE_FLOW_ITEM_TYPE_END; k++) {
+			if (buf->pattern[k].type == RTE_FLOW_ITEM_TYPE_ETH && es == NULL)
+				es = buf->pattern[k].spec;
+			if (buf->pattern[k].type == RTE_FLOW_ITEM_TYPE_IPV4) {
+				is = buf->pattern[k].spec;
+				im = buf->pattern[k].mask;
+			}
+		}
+		if (c == NULL)
+			continue;
+		/* Only that entry's frames are encapsulated, all with its header. */
+		assert_non_null(es);
+		assert_memory_equal(es->hdr.dst_addr.addr_bytes, mac, 6);
+		assert_int_equal(c->size, 50);
+		assert_memory_equal(c->data, eth, 14);
+		assert_memory_equal(c->data + 14 + 2, ip + 2, 18); /* but the TOS */
+		assert_int_equal(c->data[14], ip[0]);
+		assert_memory_equal(c->data + 34, udp_vxlan, 16);
+		e->n++;
+		if (is == NULL) {
+			assert_int_equal(c->data[15], 0); /* not IPv4: not-ECT */
+			e->arp++;
+			continue;
+		}
+		/* RFC 6040: the outer ECN is the inner one, which the rule matches. */
+		assert_int_equal(im->hdr.type_of_service, 0x03);
+		assert_int_equal(c->data[15], is->hdr.type_of_service);
+		e->by_ecn[is->hdr.type_of_service & 3]++;
+	}
+	free(buf);
+}
+
+/* The reason of a restore context that names 'what', or NULL. */
+static const char *
+context_reason(const struct ft_offload *off, const char *what)
+{
+	for (uint32_t i = 0; i < ft_offload_n_contexts(off); i++) {
+		const struct ft_restore *r = ft_offload_restore(off, ft_offload_context_mark(off, i));
+
+		if (r->reason != NULL && strstr(r->reason, what) != NULL)
+			return r->reason;
+	}
+	return NULL;
+}
+
+/*
+ * VXLAN encapsulation in the NIC: one rule per inner ECN value (and one for
+ * ARP) per access port class, each with the whole outer header but what the
+ * NIC computes (lengths, checksum, UDP source port: 0). With 'ttl inherit'
+ * the outer TTL is the packet's: those frames stay in software, with that
+ * reason.
+ */
+static void
+test_vtep_encap(void **state)
+{
+	struct fx *f = fx_create();
+	const uint32_t ports[] = {1, 2, 3, 4};
+	struct ft_offload_params params = {.profile = ft_nic_profile_find("cx6dx"),
+					   .ports = ports, .n_ports = 4};
+	struct ft_error err = {0};
+	struct ft_offload *off;
+	struct encaps e;
+	const char *why;
+
+	(void)state;
+	assert_non_null(params.profile);
+	/* Learning is software's: nothing after it would reach the NIC. */
+	assert_int_equal(ft_ctl_exec(f->ctl, "vtep set learning off", discard, NULL, &err), 0);
+	off = ft_offload_create(f->pipe, &params, &err);
+	assert_non_null(off);
+	assert_int_equal(ft_offload_compile(off, &err), 0);
+	find_encaps(off, &e);
+	/* Ports 2 and 3 (VNI 100), untagged and priority-tagged. */
+	assert_int_equal(e.arp, 4);
+	for (int k = 0; k < 4; k++)
+		assert_int_equal(e.by_ecn[k], 4);
+	assert_int_equal(e.n, 20);
+
+	assert_int_equal(ft_ctl_exec(f->ctl, "vtep set ttl inherit", discard, NULL, &err), 0);
+	assert_int_equal(ft_offload_compile(off, &err), 0);
+	find_encaps(off, &e);
+	assert_int_equal(e.n, e.arp); /* ARP has no TTL to inherit */
+	why = context_reason(off, "outer_ipv4.ttl");
+	assert_non_null(why);
+	assert_string_equal(why, "encapsulates: outer_ipv4.ttl is not a constant of the rule");
+	ft_offload_destroy(off);
+	fx_destroy(f);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vtep_every_profile),
+		cmocka_unit_test(test_vtep_encap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
