@@ -454,9 +454,10 @@ static const struct inst *
 inst_of(const struct ft_twin *t, const struct ft_sim_flow *f)
 {
 	struct flow_ix key = {.flow = f};
-	const struct flow_ix *x =
-		bsearch(&key, t->byflow, t->n_byflow, sizeof(key), byflow_cmp);
+	const struct flow_ix *x = NULL;
 
+	if (t->n_byflow > 0) /* before the first sync there is no array */
+		x = bsearch(&key, t->byflow, t->n_byflow, sizeof(key), byflow_cmp);
 	if (x != NULL)
 		return &t->flows[x->rule];
 	for (uint32_t k = 0; k < t->n_pending; k++) /* installed by the sync under way */
