@@ -2209,9 +2209,27 @@ ft_sim_profile(const struct ft_sim *sim)
 
 /* --- The packet path ------------------------------------------------------ */
 
+/*
+ * 'delta' bytes were inserted (> 0) or removed (< 0) at offset 'at' of the
+ * packet: the UDP source port the NIC computed moves with the bytes after
+ * them, or is gone with the bytes removed.
+ */
+static void
+sport_move(struct ft_sim_result *res, uint32_t at, int32_t delta)
+{
+	uint32_t off = res->encap_udp_src_off;
+
+	if (off == 0 || off < at)
+		return;
+	if (delta < 0 && off < at - delta)
+		res->encap_udp_src_off = 0;
+	else
+		res->encap_udp_src_off = (uint16_t)(off + delta);
+}
+
 /* Removes the outer headers through VXLAN. */
 static void
-do_decap(const struct ft_sim *sim, struct ft_pkt *pkt)
+do_decap(const struct ft_sim *sim, struct ft_pkt *pkt, struct ft_sim_result *res)
 {
 	struct layers ly;
 	uint32_t cut;
@@ -2222,26 +2240,34 @@ do_decap(const struct ft_sim *sim, struct ft_pkt *pkt)
 	cut = ly.off[ly.first[P_VXLAN]] + VXLAN_LEN;
 	pkt->data_off = (uint16_t)(pkt->data_off + cut);
 	pkt->len = (uint16_t)(pkt->len - cut);
+	sport_move(res, 0, -(int32_t)cut);
 }
 
-/* Prepends the rule's encapsulation header; false (and *drop) when it cannot. */
+/*
+ * Prepends the rule's encapsulation header; false (and res->drop) when it
+ * cannot. res->encap_udp_src_off: the port it computes, else moved on.
+ */
 static bool
-do_encap(const struct ft_sim *sim, const struct encap *e, struct ft_pkt *pkt, uint16_t *drop)
+do_encap(const struct ft_sim *sim, const struct encap *e, struct ft_pkt *pkt,
+         struct ft_sim_result *res)
 {
 	uint8_t *inner = ft_pkt_data(pkt), *h;
 	uint32_t inner_len = pkt->len, total;
 	uint16_t sport = 0;
 
 	if (pkt->data_off < e->size) {
-		*drop = FT_DROP_NO_HEADROOM;
+		res->drop = FT_DROP_NO_HEADROOM;
 		return false;
 	}
 	if (inner_len + e->size > UINT16_MAX) {
-		*drop = FT_DROP_TOO_BIG;
+		res->drop = FT_DROP_TOO_BIG;
 		return false;
 	}
-	if (rd16(e->hdr + e->l4) == 0 && sim->encap_udp_src != NULL)
+	sport_move(res, 0, e->size);
+	if (rd16(e->hdr + e->l4) == 0 && sim->encap_udp_src != NULL) {
 		sport = sim->encap_udp_src(sim->encap_udp_src_arg, inner, inner_len);
+		res->encap_udp_src_off = e->l4;
+	}
 	h = inner - e->size;
 	memcpy(h, e->hdr, e->size);
 	total = e->size + inner_len;
@@ -2273,7 +2299,7 @@ outer_tci(struct ft_pkt *pkt)
 }
 
 static bool
-do_push_vlan(struct ft_pkt *pkt, uint16_t tpid, uint16_t *drop)
+do_push_vlan(struct ft_pkt *pkt, uint16_t tpid, struct ft_sim_result *res)
 {
 	uint8_t *d = ft_pkt_data(pkt), *tci = outer_tci(pkt);
 	uint32_t copy = tci != NULL ? rd16(tci) : 0;
@@ -2281,11 +2307,11 @@ do_push_vlan(struct ft_pkt *pkt, uint16_t tpid, uint16_t *drop)
 	if (pkt->len < ETH_LEN)
 		return true; /* no Ethernet header: nothing to tag */
 	if (pkt->data_off < VLAN_LEN) {
-		*drop = FT_DROP_NO_HEADROOM;
+		res->drop = FT_DROP_NO_HEADROOM;
 		return false;
 	}
 	if (pkt->len + VLAN_LEN > UINT16_MAX) {
-		*drop = FT_DROP_TOO_BIG;
+		res->drop = FT_DROP_TOO_BIG;
 		return false;
 	}
 	memmove(d - VLAN_LEN, d, 12);
@@ -2294,6 +2320,7 @@ do_push_vlan(struct ft_pkt *pkt, uint16_t tpid, uint16_t *drop)
 	wr16(d + 14, copy);
 	pkt->data_off = (uint16_t)(pkt->data_off - VLAN_LEN);
 	pkt->len = (uint16_t)(pkt->len + VLAN_LEN);
+	sport_move(res, 12, VLAN_LEN);
 	return true;
 }
 
@@ -2301,6 +2328,8 @@ static void
 finish(struct ft_pkt *pkt, struct ft_sim_result *res, const struct rx_state *st)
 {
 	res->meta = st->meta;
+	if (res->fate == FT_SIM_DROP)
+		res->encap_udp_src_off = 0; /* it does not leave */
 	if (res->fate == FT_SIM_QUEUE || res->fate == FT_SIM_REPRESENTOR) {
 		if (st->mark_set) {
 			pkt->flags |= FT_PKT_F_MARK;
@@ -2342,11 +2371,11 @@ run_actions(const struct ft_sim *sim, const struct ft_sim_flow *f, struct ft_pkt
 			break;
 		case RTE_FLOW_ACTION_TYPE_VXLAN_DECAP:
 		case RTE_FLOW_ACTION_TYPE_RAW_DECAP:
-			do_decap(sim, pkt);
+			do_decap(sim, pkt, res);
 			break;
 		case RTE_FLOW_ACTION_TYPE_VXLAN_ENCAP:
 		case RTE_FLOW_ACTION_TYPE_RAW_ENCAP:
-			if (!do_encap(sim, f->encap, pkt, &res->drop)) {
+			if (!do_encap(sim, f->encap, pkt, res)) {
 				res->fate = FT_SIM_DROP;
 				return false;
 			}
@@ -2366,11 +2395,12 @@ run_actions(const struct ft_sim *sim, const struct ft_sim_flow *f, struct ft_pkt
 				memmove(d + VLAN_LEN, d, 12);
 				pkt->data_off = (uint16_t)(pkt->data_off + VLAN_LEN);
 				pkt->len = (uint16_t)(pkt->len - VLAN_LEN);
+				sport_move(res, 12, -VLAN_LEN);
 			}
 			break;
 		}
 		case RTE_FLOW_ACTION_TYPE_OF_PUSH_VLAN:
-			if (!do_push_vlan(pkt, x->u16, &res->drop)) {
+			if (!do_push_vlan(pkt, x->u16, res)) {
 				res->fate = FT_SIM_DROP;
 				return false;
 			}

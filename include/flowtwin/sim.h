@@ -140,7 +140,14 @@
  *	               payload length and UDP length are set per packet; the UDP
  *	               checksum is 0 (the NIC cannot compute it). A UDP source
  *	               port of 0 is params->encap_udp_src(inner frame) when given,
- *	               else stays 0.
+ *	               else stays 0. A port so computed is the NIC's own entropy
+ *	               (the P4 program leaves it to the target):
+ *	               res->encap_udp_src_off says where it is in the packet as
+ *	               it leaves the sim, moved with the bytes after it when a
+ *	               later rule pushes or pops a VLAN tag or encapsulates again,
+ *	               0 when a decap removes it, for a dropped packet, and for
+ *	               a packet without one. Of two computed ports (an encap, a
+ *	               JUMP, another encap) it is the outer one's.
  *	SET_MAC_SRC, SET_MAC_DST  the outermost Ethernet header.
  *	OF_POP_VLAN    removes the outermost tag (none: nothing happens).
  *	OF_PUSH_VLAN   inserts a new outermost tag with that TPID; its TCI is
@@ -249,6 +256,9 @@ struct ft_sim_result {
 	uint32_t meta;   /* the META register at the end (0 if never set) */
 	uint32_t n_hits; /* rules that matched, at most FT_SIM_HITS_MAX recorded */
 	struct ft_sim_flow *hits[FT_SIM_HITS_MAX]; /* in the order they matched */
+	/* Where the UDP source port that an encap computed with
+	 * params->encap_udp_src is in the packet (see the actions above); 0: none. */
+	uint16_t encap_udp_src_off;
 };
 
 /*

@@ -88,7 +88,8 @@ struct ft_twin_params {
 
 /*
  * A twin for 'pipe' (borrowed; it must outlive the twin). No rules are
- * installed until ft_twin_sync(). Caller owns the result; free with
+ * installed until ft_twin_sync(). Its NIC computes an encap's zero UDP
+ * source port with a hash of its own, not the model's (ft_twin_diff()). Caller owns the result; free with
  * ft_twin_destroy(). NULL with 'err' set on failure.
  */
 struct ft_twin *ft_twin_create(struct ft_pipeline *pipe, const struct ft_twin_params *params,
@@ -132,6 +133,9 @@ struct ft_twin_pkt {
 	uint32_t mark;	   /* the restore context (FT_TWIN_RESUMED), else 0 */
 	uint32_t n_hits;   /* rules that matched, in order (indexes for ft_offload_rule()) */
 	uint32_t hits[FT_TWIN_HITS_MAX];
+	/* FT_TWIN_NIC: where the UDP source port that the NIC computed for an
+	 * encap is in the packet it sent (struct ft_sim_result); else 0: none. */
+	uint16_t encap_udp_src_off;
 };
 
 struct ft_twin_result {
@@ -182,6 +186,16 @@ int ft_twin_counters_collect(struct ft_twin *t);
  * order; the drop and the action it is blamed on; the events), else what
  * differs first. A packet the sim met undefined, or that carried an
  * unknown MARK, differs too.
+ *
+ * The twin property (shared/DESIGN.md) leaves one field to the target: a
+ * field the program writes from a TARGET_DEFAULT hash is target-defined,
+ * and on the NIC path the outer UDP source port of an encap is the NIC's
+ * own entropy (vtep.p4's udp_src_hash). So when the NIC sent the packet
+ * (FT_TWIN_NIC) with such a port (pkt[i].encap_udp_src_off), the packet it
+ * sent must leave on the same port as the model's, with the same length
+ * and the same bytes but those two, and they must not be 0 (an entropy
+ * port, RFC 7348). Nothing else is masked: a packet resumed or run by
+ * software after the NIC's encap is compared byte for byte.
  */
 const char *ft_twin_diff(const struct ft_burst_result *model, const struct ft_twin_result *twin,
 			 uint16_t i);

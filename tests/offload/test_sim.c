@@ -1034,6 +1034,170 @@ test_action_raw_encap_ipv6(void **state)
 	ft_sim_destroy(sim);
 }
 
+/*
+ * A RAW_ENCAP header: eth C -> D [vlan 7] / ipv4 or ipv6 / udp 'sport' -> 4789 /
+ * vxlan 0x4004. Returns the offset of the UDP header.
+ */
+static uint32_t
+mk_encap_hdr(struct pkt *h, bool ipv6, bool vlan, uint32_t sport)
+{
+	uint32_t type = ipv6 ? 0x86dd : 0x0800, udp;
+
+	h->len = 0;
+	put_eth(h, MAC_C, MAC_D, vlan ? 0x8100 : type);
+	if (vlan)
+		put_vlan(h, 7, type);
+	if (ipv6)
+		put_ipv6(h, 1, 2, 17);
+	else
+		put_ipv4(h, 0xac100001, 0xac100002, 17);
+	udp = put_udp(h, sport, 4789);
+	put_vxlan(h, 0x4004);
+	return udp;
+}
+
+/*
+ * The result's encap_udp_src_off: where the UDP source port that
+ * params->encap_udp_src computed is, for IPv4 and IPv6 outer headers with
+ * and without a tag, followed through later pushes, pops and decaps; none
+ * when the header gives the port or the sim has no function for it.
+ */
+static void
+test_encap_udp_src_off(void **state)
+{
+	const struct rte_flow_action_of_push_vlan push = {.ethertype = RTE_BE16(0x8100)};
+	struct ft_sim_params params = {.encap_udp_src = udp_src_hash};
+	struct rte_flow_action_raw_encap enc = {0}, enc2 = {0};
+	const struct rte_flow_item any[] = {END_ITEM};
+	const struct rte_flow_item vxlan[] = {ITEM(ETH), ITEM(VLAN),  ITEM(IPV4),
+	                                      ITEM(UDP), ITEM(VXLAN), END_ITEM};
+	const struct rte_flow_action a_queue[] = {ACT_C(RAW_ENCAP, &enc), ACT_C(QUEUE, &q1),
+	                                          END_ACT};
+	const struct rte_flow_action a_jump[] = {ACT_C(RAW_ENCAP, &enc), ACT_C(JUMP, &jump2),
+	                                         END_ACT};
+	const struct rte_flow_action a_push[] = {ACT_C(OF_PUSH_VLAN, &push), ACT_C(QUEUE, &q2),
+	                                         END_ACT};
+	const struct rte_flow_action a_pop[] = {ACT(OF_POP_VLAN), ACT_C(QUEUE, &q2), END_ACT};
+	const struct rte_flow_action a_encap2[] = {ACT_C(RAW_ENCAP, &enc2), ACT_C(QUEUE, &q2),
+	                                           END_ACT};
+	const struct rte_flow_action a_decap[] = {ACT(RAW_DECAP), ACT_C(QUEUE, &q3), END_ACT};
+	const struct rte_flow_action a_drop[] = {ACT_C(RAW_ENCAP, &enc), ACT(DROP), END_ACT};
+	const struct rte_flow_action a_plain[] = {ACT_C(QUEUE, &q2), END_ACT};
+	const struct rte_flow_item_udp udp_2000 = {.hdr.dst_port = RTE_BE16(2000)};
+	const struct rte_flow_item_udp udp_53 = {.hdr.dst_port = RTE_BE16(53)};
+	const struct rte_flow_item_udp dport = {.hdr.dst_port = RTE_BE16(0xffff)};
+	const struct rte_flow_item to_2000[] = {ITEM(ETH), ITEM(IPV4),
+	                                        ITEM_SM(UDP, &udp_2000, &dport), END_ITEM};
+	const struct rte_flow_item to_53[] = {ITEM(ETH), ITEM(IPV4), ITEM_SM(UDP, &udp_53, &dport),
+	                                      END_ITEM};
+	uint32_t calls = 0, udp, want;
+	struct pkt hdr, hdr2, p = {.len = 0}, q;
+	struct ft_sim *sim;
+	struct rx r;
+
+	(void)state;
+	params.encap_udp_src_arg = &calls;
+	put_inner(&p);
+	want = 0xc000 | (MAC_D[5] << 4) | (p.len & 0xf); /* udp_src_hash() of the inner frame */
+	enc.data = hdr.b;
+	enc2.data = hdr2.b;
+	for (int v6 = 0; v6 < 2; v6++)
+		for (int tag = 0; tag < 2; tag++) {
+			udp = mk_encap_hdr(&hdr, v6, tag, 0);
+			assert_int_equal(udp, 14 + 4 * tag + (v6 ? 40 : 20));
+			enc.size = hdr.len;
+			sim = ft_sim_create(ft_nic_profile_find("sim"), &params, NULL);
+			assert_non_null(sim);
+			root_jump(sim);
+			add(sim, 1, 0, any, a_queue);
+			rx_run(sim, &p, &r);
+			assert_int_equal(r.res.fate, FT_SIM_QUEUE);
+			assert_int_equal(r.pkt.len, hdr.len + p.len);
+			assert_int_equal(r.res.encap_udp_src_off, udp);
+			assert_int_equal(rd16(ft_pkt_data(&r.pkt) + udp), want);
+			rx_free(&r);
+			ft_sim_destroy(sim);
+		}
+
+	/* The header gives the port: none, and the port is the header's. */
+	udp = mk_encap_hdr(&hdr, false, false, 4321);
+	enc.size = hdr.len;
+	sim = ft_sim_create(ft_nic_profile_find("sim"), &params, NULL);
+	assert_non_null(sim);
+	root_jump(sim);
+	add(sim, 1, 0, any, a_queue);
+	rx_run(sim, &p, &r);
+	assert_int_equal(r.res.encap_udp_src_off, 0);
+	assert_int_equal(rd16(ft_pkt_data(&r.pkt) + udp), 4321);
+	rx_free(&r);
+	ft_sim_destroy(sim);
+
+	/* No function: the port stays 0, which is the header's: none. */
+	udp = mk_encap_hdr(&hdr, false, false, 0);
+	enc.size = hdr.len;
+	sim = sim_new("sim", false);
+	root_jump(sim);
+	add(sim, 1, 0, any, a_queue);
+	rx_run(sim, &p, &r);
+	assert_int_equal(r.res.encap_udp_src_off, 0);
+	assert_int_equal(rd16(ft_pkt_data(&r.pkt) + udp), 0);
+	rx_free(&r);
+	ft_sim_destroy(sim);
+
+	/*
+	 * A later rule changes the length: a push moves the port 4 bytes on, a
+	 * pop of the header's tag 4 bytes back, an encap (with its own port) by
+	 * its size, a decap removes it.
+	 */
+	udp = mk_encap_hdr(&hdr, false, true, 0);
+	enc.size = hdr.len;
+	mk_encap_hdr(&hdr2, true, false, 4321);
+	enc2.size = hdr2.len;
+	for (int k = 0; k < 4; k++) {
+		const struct rte_flow_action *act[] = {a_push, a_pop, a_encap2, a_decap};
+		const uint32_t moved[] = {udp + 4, udp - 4, udp + hdr2.len, 0};
+
+		sim = ft_sim_create(ft_nic_profile_find("sim"), &params, NULL);
+		assert_non_null(sim);
+		root_jump(sim);
+		add(sim, 1, 0, any, a_jump);
+		add(sim, 2, 0, k == 3 ? vxlan : any, act[k]);
+		rx_run(sim, &p, &r);
+		assert_int_equal(r.res.n_hits, 3);
+		assert_int_equal(r.res.encap_udp_src_off, moved[k]);
+		if (moved[k] != 0)
+			assert_int_equal(rd16(ft_pkt_data(&r.pkt) + moved[k]), want);
+		else
+			assert_memory_equal(ft_pkt_data(&r.pkt), p.b, p.len); /* decapsulated */
+		rx_free(&r);
+		ft_sim_destroy(sim);
+	}
+
+	/*
+	 * Reset per packet, in a result that held an offset: a packet the rules
+	 * do not encapsulate has none, nor one dropped after its encap.
+	 */
+	udp = mk_encap_hdr(&hdr, false, false, 0);
+	enc.size = hdr.len;
+	sim = ft_sim_create(ft_nic_profile_find("sim"), &params, NULL);
+	assert_non_null(sim);
+	root_jump(sim);
+	add(sim, 1, 0, to_2000, a_queue);
+	add(sim, 1, 1, to_53, a_drop);
+	add(sim, 1, 2, any, a_plain);
+	for (int k = 0; k < 2; k++) {
+		rx_run(sim, &p, &r);
+		assert_int_equal(r.res.encap_udp_src_off, udp);
+		rx_free(&r);
+		mk_udp4(&q, 0, 0x0a000002, k == 0 ? 53 : 54);
+		rx_run(sim, &q, &r);
+		assert_int_equal(r.res.fate, k == 0 ? FT_SIM_DROP : FT_SIM_QUEUE);
+		assert_int_equal(r.res.encap_udp_src_off, 0);
+		rx_free(&r);
+	}
+	ft_sim_destroy(sim);
+}
+
 static void
 test_action_vlan(void **state)
 {
@@ -1949,6 +2113,7 @@ main(void)
 	        cmocka_unit_test(test_action_decap),
 	        cmocka_unit_test(test_action_vxlan_encap),
 	        cmocka_unit_test(test_action_raw_encap_ipv6),
+	        cmocka_unit_test(test_encap_udp_src_off),
 	        cmocka_unit_test(test_action_vlan),
 	        cmocka_unit_test(test_action_set_mac),
 	        cmocka_unit_test(test_action_fates),

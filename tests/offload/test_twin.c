@@ -1041,6 +1041,133 @@ test_lanes_threads(void **state)
 	run_fini(&r);
 }
 
+/* --- The NIC's UDP source port ----------------------------------------------- */
+
+static void
+differs(const struct ft_burst_result *model, const struct ft_twin_result *twin, const char *why)
+{
+	const char *d = ft_twin_diff(model, twin, 0);
+
+	assert_non_null(d);
+	assert_string_equal(d, why);
+}
+
+/*
+ * ft_twin_diff() masks the outer UDP source port the NIC computed for an
+ * encap, and only it: the twin's sim computes it with a hash of its own, so
+ * the packet the NIC sends differs from the model's there, and is equal;
+ * a byte before or after it, the length, the output port, no offset, or a
+ * port of 0 from the NIC still differ.
+ */
+static void
+test_diff_encap_udp_src(void **state)
+{
+	static struct ft_burst_result ra;
+	static struct ft_twin_result rb;
+	static const uint8_t frame[60] = {2, 0, 0, 0, 0, 0xd, 2, 0, 0, 0, 0, 0xc, 0x08, 0x00,
+					  0x45, 0, 0, 46, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1,
+					  10, 0, 0, 2, 0x03, 0xe8, 0x07, 0xd0, 0, 26};
+	uint8_t hdr[50] = {2, 0, 0, 0, 0, 0xf, 2, 0, 0, 0, 0, 0xe, 0x08, 0x00}; /* IPv4, port 0 */
+	const struct rte_flow_attr a0 = {.transfer = 1}, a1 = {.group = 1, .transfer = 1};
+	const struct rte_flow_action_jump jump = {.group = 1};
+	const struct rte_flow_action_raw_encap enc = {.data = hdr, .size = sizeof(hdr)};
+	const struct rte_flow_action_port_id out = {.id = 2};
+	const struct rte_flow_action_queue queue = {.index = 0};
+	const struct rte_flow_item any[] = {{.type = RTE_FLOW_ITEM_TYPE_END}};
+	const struct rte_flow_action root[] = {{.type = RTE_FLOW_ACTION_TYPE_JUMP, .conf = &jump},
+					       {.type = RTE_FLOW_ACTION_TYPE_END}};
+	const struct rte_flow_action act[] = {
+		{.type = RTE_FLOW_ACTION_TYPE_RAW_ENCAP, .conf = &enc},
+		{.type = RTE_FLOW_ACTION_TYPE_PORT_ID, .conf = &out},
+		{.type = RTE_FLOW_ACTION_TYPE_END}};
+	const struct rte_flow_action to_sw[] = {
+		{.type = RTE_FLOW_ACTION_TYPE_RAW_ENCAP, .conf = &enc},
+		{.type = RTE_FLOW_ACTION_TYPE_QUEUE, .conf = &queue},
+		{.type = RTE_FLOW_ACTION_TYPE_END}};
+	struct ft_twin_params tp = {.profile = ft_nic_profile_find("sim"),
+				    .ports = ports,
+				    .n_ports = sizeof(ports) / sizeof(ports[0])};
+	uint8_t mbuf[FT_PKT_HEADROOM + 128], *x, *y;
+	struct ft_error err = {0};
+	struct test_side s;
+	struct ft_twin *twin;
+	struct ft_pkt *p, m;
+	uint32_t off, sport;
+
+	(void)state;
+	test_side_init(&s, 4, BUF_LEN);
+	twin = ft_twin_create(s.pipe, &tp, &err);
+	assert_non_null(twin);
+	assert_non_null(ft_sim_flow_create(ft_twin_sim(twin), 0, &a0, any, root, NULL));
+	assert_non_null(ft_sim_flow_create(ft_twin_sim(twin), 0, &a1, any, act, NULL));
+	p = s.pool.alloc(s.pool.arg, BUF_LEN);
+	assert_non_null(p);
+	assert_int_equal(ft_pkt_init(p, p->buf, p->buf_len, FT_PKT_HEADROOM, sizeof(frame), 1), 0);
+	memcpy(ft_pkt_data(p), frame, sizeof(frame));
+	assert_int_equal(ft_twin_run(twin, s.w, &p, 1, &rb), 1);
+	assert_int_equal(rb.pkt[0].path, FT_TWIN_NIC);
+	assert_ptr_equal(rb.burst.tx[0].pkt, p);
+	assert_int_equal(p->len, sizeof(hdr) + sizeof(frame));
+	off = rb.pkt[0].encap_udp_src_off;
+	assert_int_equal(off, 14 + 20);
+	y = ft_pkt_data(p);
+	sport = (uint32_t)y[off] << 8 | y[off + 1];
+	assert_in_range(sport, 49152, 65535);
+
+	/* The model's packet: the same but for its own port there. */
+	assert_int_equal(ft_pkt_init(&m, mbuf, sizeof(mbuf), FT_PKT_HEADROOM, p->len, 1), 0);
+	x = ft_pkt_data(&m);
+	memcpy(x, y, p->len);
+	x[off] ^= 0x20;
+	x[off + 1] ^= 0x01;
+	ra.n_tx = 1;
+	ra.tx[0] = (struct ft_tx){.pkt = &m, .port = 2, .src = 0};
+	ra.drop[0] = FT_DROP_NONE;
+	assert_null(ft_twin_diff(&ra, &rb, 0));
+
+	x[off - 1] ^= 1; /* the byte before: the outer IPv4 destination */
+	differs(&ra, &rb, "packets sent differ");
+	x[off - 1] ^= 1;
+	x[off + 2] ^= 1; /* the byte after: the UDP destination port */
+	differs(&ra, &rb, "packets sent differ");
+	x[off + 2] ^= 1;
+	m.len--; /* one byte shorter, or longer with the byte the NIC's buffer has next */
+	differs(&ra, &rb, "packets sent differ");
+	m.len += 2;
+	x[p->len] = y[p->len];
+	differs(&ra, &rb, "packets sent differ");
+	m.len--;
+	ra.tx[0].port = 3;
+	differs(&ra, &rb, "output ports differ");
+	ra.tx[0].port = 2;
+	rb.pkt[0].encap_udp_src_off = 0; /* no port of the NIC's: nothing masked */
+	differs(&ra, &rb, "packets sent differ");
+	rb.pkt[0].encap_udp_src_off = (uint16_t)off;
+	y[off] = y[off + 1] = 0;
+	differs(&ra, &rb, "the NIC sent UDP source port 0");
+	y[off] = (uint8_t)(sport >> 8);
+	y[off + 1] = (uint8_t)sport;
+	assert_null(ft_twin_diff(&ra, &rb, 0));
+	s.pool.free(s.pool.arg, p);
+
+	/* Encapsulated, then to software unmarked: the NIC did not send it. */
+	assert_int_equal(ft_sim_flow_flush(ft_twin_sim(twin), 0, NULL), 0);
+	assert_non_null(ft_sim_flow_create(ft_twin_sim(twin), 0, &a0, any, root, NULL));
+	assert_non_null(ft_sim_flow_create(ft_twin_sim(twin), 0, &a1, any, to_sw, NULL));
+	p = s.pool.alloc(s.pool.arg, BUF_LEN);
+	assert_non_null(p);
+	assert_int_equal(ft_pkt_init(p, p->buf, p->buf_len, FT_PKT_HEADROOM, sizeof(frame), 1), 0);
+	memcpy(ft_pkt_data(p), frame, sizeof(frame));
+	assert_int_equal(ft_twin_run(twin, s.w, &p, 1, &rb), 0); /* the model drops it */
+	assert_int_equal(rb.pkt[0].path, FT_TWIN_SOFTWARE);
+	assert_int_equal(p->len, sizeof(hdr) + sizeof(frame));
+	assert_int_equal(rb.pkt[0].encap_udp_src_off, 0);
+	s.pool.free(s.pool.arg, p);
+
+	ft_twin_destroy(twin);
+	test_side_fini(&s);
+}
+
 int
 main(void)
 {
@@ -1048,6 +1175,7 @@ main(void)
 		cmocka_unit_test(test_make_before_break),
 		cmocka_unit_test(test_vtep_random),
 		cmocka_unit_test(test_lanes_threads),
+		cmocka_unit_test(test_diff_encap_udp_src),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
