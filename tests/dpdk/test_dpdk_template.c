@@ -589,13 +589,23 @@ static const struct dpdk_flow_ops fake_ops = {
         .port_start = fake_start,
 };
 
+/* The NIC's entropy for an encap's UDP source port: anything but the model's, never 0. */
+static uint16_t
+fake_entropy(void *arg, const uint8_t *inner, uint32_t len)
+{
+	(void)arg;
+	return (uint16_t)(0xc000 | ((len > 12 ? inner[5] ^ inner[11] : 0) << 4) | (len & 0xf));
+}
+
+static const struct ft_sim_params sim_params = {.encap_udp_src = fake_entropy};
+
 static void
 fake_init(void)
 {
 	struct ft_error err = {0};
 
 	memset(&fake, 0, sizeof(fake));
-	fake.sim = ft_sim_create(ft_nic_profile_find(profile_name), NULL, &err);
+	fake.sim = ft_sim_create(ft_nic_profile_find(profile_name), &sim_params, &err);
 	assert_non_null(fake.sim);
 }
 
@@ -903,6 +913,7 @@ run_one(struct run *r, const uint8_t *bytes, uint32_t len, uint32_t port)
 	case FT_SIM_PORT:
 		r->wire++;
 		ft_burst_send(br, pb, sr.port, 0);
+		rb.pkt[0].encap_udp_src_off = sr.encap_udp_src_off;
 		break;
 	case FT_SIM_QUEUE:
 	case FT_SIM_REPRESENTOR:
@@ -910,6 +921,9 @@ run_one(struct run *r, const uint8_t *bytes, uint32_t len, uint32_t port)
 		*br = rd.burst;
 		rb.pkt[0].path = rd.path[0];
 		rb.pkt[0].bad_mark = rd.bad_mark > 0;
+		/* Sent as the NIC left it (a restore context of kind output). */
+		if (rd.path[0] == FT_TWIN_NIC)
+			rb.pkt[0].encap_udp_src_off = sr.encap_udp_src_off;
 		break;
 	}
 	r->packets++;

@@ -405,7 +405,7 @@ struct run {
 	struct ft_twin_lane *lane[2]; /* bursts take turns: the twin itself, lane 0, lane 1 */
 	uint64_t bursts;
 	struct log log;
-	uint64_t packets, nic_done, nic_sent, resumed, software, syncs, fallbacks;
+	uint64_t packets, nic_done, nic_sent, nic_encap, resumed, software, syncs, fallbacks;
 };
 
 /* Applies a command to both sides; both must agree. */
@@ -525,6 +525,7 @@ run_burst(struct run *r, const struct pkt_spec *specs, uint16_t n, const char **
 		r->packets++;
 		r->nic_done += rb.pkt[i].path == FT_TWIN_NIC;
 		r->nic_sent += rb.pkt[i].path == FT_TWIN_NIC && rb.burst.drop[i] == FT_DROP_NONE;
+		r->nic_encap += rb.pkt[i].encap_udp_src_off != 0;
 		r->resumed += rb.pkt[i].path == FT_TWIN_RESUMED;
 		r->software += rb.pkt[i].path == FT_TWIN_SOFTWARE;
 		if (bad < 0 && (*why = ft_twin_diff(&ra, &rb, i)) != NULL)
@@ -726,11 +727,16 @@ run_profile(const struct nic *nic, uint64_t seed, uint64_t n_packets)
 	}
 	if (ft_twin_counters_diff(r.twin, r.a.pipe, why, sizeof(why)))
 		fail_msg("seed %lu, profile %s: %s", (unsigned long)seed, prof->name, why);
-	print_message("%-6s seed %lu%s: %lu packets, NIC finished %lu (sent %lu), resumed %lu, "
-		      "software %lu; %lu commands, %lu syncs (%lu all-software), %u rules\n",
+	/* Where the NIC finishes packets, it encapsulates some too. */
+	if (r.nic_done > 0)
+		assert_true(r.nic_encap > 0);
+	print_message("%-6s seed %lu%s: %lu packets, NIC finished %lu (sent %lu, encapsulated "
+		      "%lu), resumed %lu, software %lu; %lu commands, %lu syncs (%lu all-software), "
+		      "%u rules\n",
 		      prof->name, (unsigned long)seed,
 		      nic->rules_max ? " (small NIC)" : nic->refuse_one_in ? " (failing NIC)" : "",
 		      (unsigned long)r.packets, (unsigned long)r.nic_done, (unsigned long)r.nic_sent,
+		      (unsigned long)r.nic_encap,
 		      (unsigned long)r.resumed, (unsigned long)r.software, (unsigned long)r.log.n,
 		      (unsigned long)r.syncs, (unsigned long)r.fallbacks, ft_twin_n_rules(r.twin));
 	run_fini(&r);
