@@ -47,17 +47,38 @@ discard(void *arg, const char *line)
 	(void)line;
 }
 
+/* vtep.p4, with 'from' replaced by 'to' (NULL: as it is), loaded with the setup's entries. */
 static struct fx *
-fx_create(void)
+fx_create_edited(const char *from, const char *to)
 {
 	struct ft_error err = {0};
 	struct fx *f = calloc(1, sizeof(*f));
-	char path[4200];
+	char path[4300], dir[4200], *text, *at;
+	const char *const dirs[] = {dir, NULL};
 	struct ft_program *prog;
+	FILE *fp;
+	long n;
 
 	assert_non_null(f);
-	snprintf(path, sizeof(path), "%s/p4/vtep.p4", getenv("FT_SOURCE_ROOT"));
-	prog = ft_p4_load(path, NULL, &err);
+	snprintf(dir, sizeof(dir), "%s/p4", getenv("FT_SOURCE_ROOT"));
+	snprintf(path, sizeof(path), "%s/vtep.p4", dir);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	rewind(fp);
+	text = calloc(1, (size_t)n + (to ? strlen(to) : 0) + 1);
+	assert_non_null(text);
+	assert_int_equal(fread(text, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	if (from != NULL) {
+		at = strstr(text, from);
+		assert_non_null(at);
+		memmove(at + strlen(to), at + strlen(from), strlen(at + strlen(from)) + 1);
+		memcpy(at, to, strlen(to));
+	}
+	prog = ft_p4_load_string(path, text, strlen(text), dirs, &err);
+	free(text);
 	if (prog == NULL)
 		fail_msg("%s: %s", path, err.message);
 	f->pipe = ft_pipeline_create(prog, NULL, &err);
@@ -68,6 +89,12 @@ fx_create(void)
 		if (ft_ctl_exec(f->ctl, setup_lines[i], discard, NULL, &err) != 0)
 			fail_msg("'%s': %s", setup_lines[i], err.message);
 	return f;
+}
+
+static struct fx *
+fx_create(void)
+{
+	return fx_create_edited(NULL, NULL);
 }
 
 static void
@@ -169,7 +196,7 @@ struct encaps {
 };
 
 static void
-find_encaps(const struct ft_offload *off, struct encaps *e)
+find_encaps(const struct ft_offload *off, struct encaps *e, uint16_t sport)
 {
 	static const uint8_t mac[6] = {2, 0, 0, 0, 0, 0x0b};
 	/* Outer Ethernet to the next hop, IPv4 DF TTL 64 UDP, UDP to 4789, VXLAN VNI 100. */
@@ -208,7 +235,8 @@ find_encaps(const struct ft_offload *off, struct encaps *e)
 		assert_memory_equal(c->data, eth, 14);
 		assert_memory_equal(c->data + 14 + 2, ip + 2, 18); /* but the TOS */
 		assert_int_equal(c->data[14], ip[0]);
-		assert_memory_equal(c->data + 34, udp_vxlan, 16);
+		assert_int_equal(c->data[34] << 8 | c->data[35], sport); /* 0: the NIC's entropy */
+		assert_memory_equal(c->data + 36, udp_vxlan + 2, 14);
 		e->n++;
 		if (is == NULL) {
 			assert_int_equal(c->data[15], 0); /* not IPv4: not-ECT */
@@ -262,7 +290,7 @@ test_vtep_encap(void **state)
 	off = ft_offload_create(f->pipe, &params, &err);
 	assert_non_null(off);
 	assert_int_equal(ft_offload_compile(off, &err), 0);
-	find_encaps(off, &e);
+	find_encaps(off, &e, 0);
 	/* Ports 2 and 3 (VNI 100), untagged and priority-tagged. */
 	assert_int_equal(e.arp, 4);
 	for (int k = 0; k < 4; k++)
@@ -271,7 +299,7 @@ test_vtep_encap(void **state)
 
 	assert_int_equal(ft_ctl_exec(f->ctl, "vtep set ttl inherit", discard, NULL, &err), 0);
 	assert_int_equal(ft_offload_compile(off, &err), 0);
-	find_encaps(off, &e);
+	find_encaps(off, &e, 0);
 	assert_int_equal(e.n, e.arp); /* ARP has no TTL to inherit */
 	why = context_reason(off, "outer_ipv4.ttl");
 	assert_non_null(why);
@@ -280,12 +308,80 @@ test_vtep_encap(void **state)
 	fx_destroy(f);
 }
 
+/*
+ * Programs whose encapsulation the NIC would not write as they say stay in
+ * software, with the reason; a constant UDP source port goes in the header.
+ */
+static void
+test_vtep_encap_refused(void **state)
+{
+	static const struct {
+		const char *from, *to, *why;
+		bool arp; /* an ARP frame is still encapsulated in the NIC */
+	} cases[] = {
+		/* The checksum before the ECN copy: stale for IPv4 frames only. */
+		{"copy_inner_ecn();\n\t\t\t\t\t\t}\n\t\t\t\t\t\touter_ipv4_checksum();",
+		 "outer_ipv4_checksum(); copy_inner_ecn(); } else { outer_ipv4_checksum(); }",
+		 "encapsulates: outer_ipv4.hdr_checksum is not the checksum the NIC computes", true},
+		{"meta.frame_len + 36", "meta.frame_len + 37",
+		 "encapsulates: outer_ipv4.total_len is not the length the NIC writes", false},
+		{"hdr.outer_udp.checksum = 0;", "hdr.outer_udp.checksum = 1;",
+		 "encapsulates with a UDP checksum: the NIC cannot compute it", false},
+		{"udp_src_hash.get_hash(16w49152, {meta.src_mac, meta.dst_mac},\n\t\t\t\t\t\t\t       16w16384)",
+		 "16w0", "encapsulates with UDP source port 0: the NIC would write its own", false},
+	};
+	const uint32_t ports[] = {1, 2, 3, 4};
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct fx *f = fx_create_edited(cases[c].from, cases[c].to);
+		struct ft_offload_params params = {.profile = ft_nic_profile_find("cx6dx"),
+						   .ports = ports, .n_ports = 4};
+		struct ft_error err = {0};
+		struct ft_offload *off;
+		struct encaps e;
+
+		assert_int_equal(ft_ctl_exec(f->ctl, "vtep set learning off", discard, NULL, &err),
+				 0);
+		off = ft_offload_create(f->pipe, &params, &err);
+		assert_non_null(off);
+		assert_int_equal(ft_offload_compile(off, &err), 0);
+		find_encaps(off, &e, 0);
+		assert_int_equal(e.n, cases[c].arp ? 4 : 0);
+		assert_int_equal(e.n, e.arp);
+		if (context_reason(off, cases[c].why) == NULL)
+			fail_msg("case %zu: no context says '%s'", c, cases[c].why);
+		ft_offload_destroy(off);
+		fx_destroy(f);
+	}
+	/* A constant source port is the program's: in the header, not the NIC's entropy. */
+	{
+		struct fx *f = fx_create_edited(cases[3].from, "16w5000");
+		struct ft_offload_params params = {.profile = ft_nic_profile_find("bf2"),
+						   .ports = ports, .n_ports = 4};
+		struct ft_error err = {0};
+		struct ft_offload *off;
+		struct encaps e;
+
+		assert_int_equal(ft_ctl_exec(f->ctl, "vtep set learning off", discard, NULL, &err),
+				 0);
+		off = ft_offload_create(f->pipe, &params, &err);
+		assert_non_null(off);
+		assert_int_equal(ft_offload_compile(off, &err), 0);
+		find_encaps(off, &e, 5000);
+		assert_int_equal(e.n, 20);
+		ft_offload_destroy(off);
+		fx_destroy(f);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vtep_every_profile),
 		cmocka_unit_test(test_vtep_encap),
+		cmocka_unit_test(test_vtep_encap_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
