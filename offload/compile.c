@@ -1361,7 +1361,7 @@ arith(enum ft_op_kind k, struct sval a, struct sval b)
 		default: return sv_unknown;
 		}
 	}
-	/* The packet's length plus a constant, less one (on 16 bits, as the destination). */
+	/* The packet's length plus or minus a constant (on 16 bits: fit()). */
 	if (a.kind == SV_CONST && b.kind == SV_LEN && k == FT_OP_ADD)
 		return arith(k, b, a);
 	if (a.kind == SV_LEN && b.kind == SV_CONST && (k == FT_OP_ADD || k == FT_OP_SUB))
