@@ -888,7 +888,7 @@ mask_printable(const struct atpl *t, struct rte_flow_action *m, struct ft_error 
 		m[n] = t->masks[n];
 		if (n == t->n_actions || m[n].conf != NULL || l == NULL)
 			continue;
-		if (l->deep || m[n].type == RTE_FLOW_ACTION_TYPE_QUEUE)
+		if (m[n].type == RTE_FLOW_ACTION_TYPE_QUEUE) /* deep confs are constants: actions_eq() */
 			return ft_error_set(err, -ENOTSUP, FT_ERR_RULE, t->first,
 			                    ft_flow_action_name(m[n].type),
 			                    "actions template %u of port %u: testpmd 22.11 gives "
